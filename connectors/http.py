@@ -98,6 +98,15 @@ def validate(model: type[M], data: Any) -> M:
         raise BadShape(fields=_field_names(err["loc"] for err in exc.errors())) from None
 
 
+def model_parser(model: type[M]) -> Callable[[httpx.Response, Call], M]:
+    """A ``parse`` function for :meth:`BaseClient.call` that validates the body as ``model``."""
+
+    def parse(response: httpx.Response, call: Call) -> M:
+        return validate(model, json_body(response))
+
+    return parse
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
     if not value or not value.strip():
