@@ -1,0 +1,159 @@
+"""The push state machine: claim → (sent | retry | quarantined), guarded by claim tokens.
+
+Only the worker whose token is on a row may move it out of ``sending``. A claim is one
+``UPDATE … WHERE state = …``: on PostgreSQL the second of two concurrent claimers re-reads the row
+after the first commits, sees it is no longer claimable and gets nothing; on SQLite writers are
+serialised. Rows left in ``sending`` past the lease (a crashed or killed worker) are claimed again
+with ``needs_lookup`` so LAPOR! is asked before any new POST.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, and_, case, or_, update
+from sqlmodel import Session, col, select
+
+from hub.ledger.tables import AuditRow, QuarantineRow, SendState, TicketRow, utcnow
+from hub.models import Ticket
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    ticket: Ticket
+    attempts: int
+    needs_lookup: bool
+    token: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    id: int
+    tracking_id: str
+    transaksi_id: str | None
+    identity_status: str
+    identity_note: str | None
+    recovered: bool = False  # found in LAPOR! by lookup rather than created now
+
+
+@dataclass(frozen=True)
+class Retry:
+    id: int
+    error: str
+    next_attempt_at: datetime
+    needs_lookup: bool
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    id: int
+    stage: str
+    reason: str
+    detail: str
+
+
+Outcome = Sent | Retry | Quarantine
+
+
+def _claimable(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
+    stale = now - timedelta(seconds=lease_s)
+    return or_(
+        and_(col(TicketRow.state) == SendState.pending, col(TicketRow.next_attempt_at) <= now),
+        and_(col(TicketRow.state) == SendState.sending, col(TicketRow.claimed_at) < stale),
+    )
+
+
+def claim_batch(
+    engine: Engine,
+    *,
+    token: str,
+    limit: int,
+    lease_s: float,
+    channels: list[str] | None = None,
+    now: datetime | None = None,
+) -> list[Claimed]:
+    now = now or utcnow()
+    where = _claimable(now, lease_s)
+    if channels:
+        where = and_(where, col(TicketRow.channel).in_(channels))
+    with Session(engine) as session:
+        pick = select(TicketRow.id).where(where).order_by(col(TicketRow.id)).limit(limit)
+        if engine.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list(session.exec(pick))
+        if not ids:
+            return []
+        session.execute(
+            update(TicketRow)
+            .where(col(TicketRow.id).in_(ids), where)
+            .values(
+                # A row taken over from a stale claim may already be in LAPOR!.
+                needs_lookup=case((col(TicketRow.state) == SendState.sending, True),
+                                  else_=col(TicketRow.needs_lookup)),
+                state=SendState.sending, claim_token=token, claimed_at=now, updated_at=now,
+                attempts=col(TicketRow.attempts) + 1,
+            )
+        )
+        session.commit()
+        rows = session.exec(select(TicketRow).where(TicketRow.claim_token == token,
+                                                    TicketRow.state == SendState.sending))
+        return [
+            Claimed(id=r.id or 0, ticket=Ticket.model_validate_json(r.payload),
+                    attempts=r.attempts, needs_lookup=r.needs_lookup, token=token)
+            for r in rows
+        ]
+
+
+def record_outcomes(engine: Engine, token: str, outcomes: list[Outcome],
+                    run_id: str | None = None) -> int:
+    """Write a group of push outcomes in one transaction; returns how many still held the claim.
+
+    Writing a group at a time is safe: a crash before this commit leaves the rows in
+    ``sending``, and recovery looks them up in LAPOR! instead of posting again.
+    """
+    now = utcnow()
+    held = 0
+    with Session(engine) as session:
+        rows = {
+            r.id: r for r in session.exec(select(TicketRow).where(
+                col(TicketRow.id).in_([o.id for o in outcomes]),
+                TicketRow.claim_token == token, TicketRow.state == SendState.sending))
+        }
+        for outcome in outcomes:
+            row = rows.get(outcome.id)
+            if row is None:
+                continue  # our lease ran out and another worker owns the row now
+            held += 1
+            event, detail = _apply(row, outcome, now, session, run_id)
+            session.add(row)
+            session.add(AuditRow(ticket_id=row.id, channel=row.channel, source_id=row.source_id,
+                                 event=event, from_state=SendState.sending, to_state=row.state,
+                                 detail=detail, run_id=run_id))
+        session.commit()
+    return held
+
+
+def _apply(row: TicketRow, outcome: Outcome, now: datetime, session: Session,
+           run_id: str | None) -> tuple[str, str | None]:
+    row.updated_at, row.claim_token = now, None
+    if isinstance(outcome, Sent):
+        row.state, row.sent_at, row.needs_lookup = SendState.sent, now, False
+        row.tracking_id, row.transaksi_id = outcome.tracking_id, outcome.transaksi_id
+        row.identity_status, row.identity_note = outcome.identity_status, outcome.identity_note
+        row.last_error = None
+        return ("ticket.recovered" if outcome.recovered else "ticket.sent",
+                json.dumps({"tracking_id": outcome.tracking_id}))
+    if isinstance(outcome, Retry):
+        row.state, row.next_attempt_at = SendState.pending, outcome.next_attempt_at
+        row.needs_lookup, row.last_error = outcome.needs_lookup, outcome.error[:500]
+        return "ticket.retry", json.dumps({"error": outcome.error, "attempt": row.attempts})
+    row.state, row.last_error = SendState.quarantined, f"{outcome.reason}: {outcome.detail}"[:500]
+    session.add(QuarantineRow(channel=row.channel, source_id=row.source_id,
+                              source_version=row.source_version, stage=outcome.stage,
+                              reason=outcome.reason, detail=outcome.detail, raw=row.raw,
+                              fingerprint=uuid.uuid4().hex, run_id=run_id))
+    return "ticket.quarantined", json.dumps({"reason": outcome.reason, "detail": outcome.detail})

@@ -1,0 +1,161 @@
+"""Storing a pulled page: tickets, quarantine entries and the page cursor in one transaction.
+
+The cursor moves in the same commit as the records it covers, so a crash either keeps both or
+neither: a record is never behind a cursor that was saved before it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from hub.ledger.tables import AuditRow, CursorRow, QuarantineRow, SendState, TicketRow, utcnow
+from hub.models import Ticket
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    channel: str
+    source_id: str | None
+    source_version: str | None
+    stage: str
+    reason: str
+    detail: str
+    raw: Any
+    schema_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapped:
+    ticket: Ticket
+    raw: Any
+
+
+@dataclass
+class IngestResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    new_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: IngestResult) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.quarantined += other.quarantined
+        self.new_ids += other.new_ids
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def entry_fingerprint(entry: QuarantineEntry) -> str:
+    key = [entry.channel, entry.stage, entry.reason, entry.source_id, entry.source_version,
+           _dumps(entry.raw)]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()
+
+
+def _latest_per_source(mapped: list[Mapped]) -> dict[str, Mapped]:
+    latest: dict[str, Mapped] = {}
+    for item in mapped:
+        seen = latest.get(item.ticket.source_id)
+        if seen is None or item.ticket.source_version > seen.ticket.source_version:
+            latest[item.ticket.source_id] = item
+    return latest
+
+
+def ingest_page(
+    engine: Engine,
+    channel: str,
+    mapped: list[Mapped],
+    quarantined: list[QuarantineEntry],
+    *,
+    resume_token: str | None,
+    run_id: str | None,
+) -> IngestResult:
+    result = IngestResult(unchanged=len(mapped))
+    latest = _latest_per_source(mapped)
+    now = utcnow()
+    with Session(engine) as session:
+        existing = {
+            row.source_id: row
+            for row in session.exec(
+                select(TicketRow).where(
+                    TicketRow.channel == channel, col(TicketRow.source_id).in_(list(latest))
+                )
+            )
+        }
+        inserted: list[TicketRow] = []
+        for source_id, item in latest.items():
+            ticket = item.ticket
+            row = existing.get(source_id)
+            if row is not None and row.source_version >= ticket.source_version:
+                continue  # a duplicate or a stale re-read: deduplicated by version
+            result.unchanged -= 1
+            payload, digest = ticket.model_dump_json(), ticket.content_hash()
+            if row is None:
+                row = TicketRow(channel=channel, source_id=source_id,
+                                source_version=ticket.source_version, content_hash=digest,
+                                payload=payload, raw=_dumps(item.raw))
+                session.add(row)
+                inserted.append(row)
+                result.new += 1
+                continue
+            result.updated += 1
+            previous = row.state
+            row.source_version, row.payload = ticket.source_version, payload
+            row.raw = _dumps(item.raw)
+            changed = row.content_hash != digest
+            row.content_hash, row.updated_at = digest, now
+            if row.state == SendState.quarantined:
+                # A new version may fix what stopped the old one: give it a fresh start.
+                row.state, row.attempts, row.next_attempt_at = SendState.pending, 0, now
+            session.add(row)
+            session.add(AuditRow(ticket_id=row.id, channel=channel, source_id=source_id,
+                                 event="ticket.new_version", from_state=previous,
+                                 to_state=row.state, run_id=run_id,
+                                 detail=_dumps({"version": ticket.source_version,
+                                                "content_changed": changed})))
+        fresh = {entry_fingerprint(e): e for e in quarantined}
+        if fresh:
+            known = set(session.exec(select(QuarantineRow.fingerprint).where(
+                col(QuarantineRow.fingerprint).in_(list(fresh)))))
+            for digest, entry in fresh.items():
+                if digest in known:
+                    continue
+                session.add(QuarantineRow(
+                    channel=entry.channel, source_id=entry.source_id,
+                    source_version=entry.source_version, stage=entry.stage, reason=entry.reason,
+                    detail=entry.detail, schema_path=entry.schema_path, raw=_dumps(entry.raw),
+                    fingerprint=digest, run_id=run_id))
+                result.quarantined += 1
+        if latest:
+            session.flush()
+            open_entries = session.exec(select(QuarantineRow).where(
+                QuarantineRow.channel == channel, col(QuarantineRow.source_id).in_(list(latest)),
+                col(QuarantineRow.resolved_at).is_(None)))
+            for q in open_entries:
+                # Quarantined versions no newer than what just came through are settled by it.
+                version = latest[q.source_id or ""].ticket.source_version
+                if q.source_version is None or q.source_version <= version:
+                    q.resolved_at, q.resolution = now, "superseded"
+                    session.add(q)
+        cursor = session.get(CursorRow, channel) or CursorRow(channel=channel)
+        cursor.resume_token, cursor.updated_at = resume_token, now
+        session.add(cursor)
+        session.flush()
+        for row in inserted:
+            assert row.id is not None
+            result.new_ids.append(row.id)
+            session.add(AuditRow(ticket_id=row.id, channel=channel, source_id=row.source_id,
+                                 event="ticket.ingested", to_state=SendState.pending,
+                                 run_id=run_id))
+        session.commit()
+    return result

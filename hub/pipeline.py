@@ -1,0 +1,163 @@
+"""The sync as plain async functions: what the Prefect flows orchestrate and tests call directly."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import Engine
+
+from connectors.errors import ConnectorError
+from hub.channels import Transports, dukcapil_client, lapor_client, open_source
+from hub.identity import IdentityResolver
+from hub.ledger.claims import claim_batch
+from hub.ledger.db import init_db, make_engine
+from hub.mapping import ChannelMapping
+from hub.mapping_file import load_mappings
+from hub.pull import PullResult, pull_channel
+from hub.push import PushCounts, Pusher, PushPolicy
+from hub.settings import Settings
+from hub.validation import RawValidator
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Hub:
+    """Everything a sync step needs, built once from settings."""
+
+    settings: Settings
+    engine: Engine
+    mappings: dict[str, ChannelMapping]
+    validators: dict[str, RawValidator]
+    transports: Transports | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, transports: Transports | None = None,
+                      engine: Engine | None = None) -> Hub:
+        mappings = load_mappings(settings.mappings_dir, settings.schemas_dir)
+        validators = {name: RawValidator.from_file(settings.schemas_dir / m.raw_schema)
+                      for name, m in mappings.items()}
+        engine = engine or make_engine(settings.database_url)
+        init_db(engine)
+        return cls(settings, engine, mappings, validators, transports)
+
+    def check_channels(self, channels: list[str] | None) -> list[str]:
+        if not channels:
+            return sorted(self.mappings)
+        unknown = sorted(set(channels) - set(self.mappings))
+        if unknown:
+            raise ValueError(f"unknown channel(s): {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(self.mappings))}")
+        return channels
+
+    def push_policy(self) -> PushPolicy:
+        s = self.settings
+        return PushPolicy(concurrency=s.push_concurrency, max_attempts=s.max_push_attempts,
+                          retry_base_s=s.retry_base_s, retry_max_s=s.retry_max_s)
+
+
+class ChannelSummary(BaseModel):
+    channel: str
+    pulled: int = 0
+    new: int = 0
+    updated: int = 0
+    quarantined: int = 0
+    sent: int = 0
+    recovered: int = 0
+    retried: int = 0
+    push_quarantined: int = 0
+    error: str | None = None
+
+
+class SyncSummary(BaseModel):
+    run_id: str
+    channels: dict[str, ChannelSummary]
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {name: c.error for name, c in self.channels.items() if c.error}
+
+
+async def pull(hub: Hub, channel: str, run_id: str | None = None,
+               on_page: Callable[[PullResult], None] | None = None) -> PullResult:
+    async with open_source(channel, hub.settings, hub.transports) as source:
+        return await pull_channel(hub.engine, source, hub.mappings[channel],
+                                  hub.validators[channel], page_size=hub.settings.page_size,
+                                  overlap_s=hub.settings.overlap_s, run_id=run_id,
+                                  on_page=on_page)
+
+
+async def push_batch(hub: Hub, channels: list[str] | None = None,
+                     run_id: str | None = None) -> dict[str, PushCounts]:
+    """Claim one batch of due tickets and push it; counts per channel, empty when none was due."""
+    token = uuid.uuid4().hex
+    claimed = claim_batch(hub.engine, token=token, limit=hub.settings.push_batch_size,
+                          lease_s=hub.settings.sending_lease_s, channels=channels)
+    if not claimed:
+        return {}
+    dukcapil = dukcapil_client(hub.settings, hub.transports)
+    async with lapor_client(hub.settings, hub.transports) as lapor:
+        try:
+            identity = IdentityResolver(hub.engine, dukcapil, hub.settings.identity_cache_ttl_s)
+            pusher = Pusher(hub.engine, lapor, identity, hub.mappings, hub.push_policy())
+            return await pusher.push(claimed, run_id)
+        finally:
+            if dukcapil is not None:
+                await dukcapil.aclose()
+
+
+def merge_counts(total: dict[str, PushCounts], more: dict[str, PushCounts]) -> None:
+    for channel, counts in more.items():
+        total.setdefault(channel, PushCounts()).add(counts)
+
+
+async def push_all(hub: Hub, channels: list[str] | None = None,
+                   run_id: str | None = None) -> dict[str, PushCounts]:
+    totals: dict[str, PushCounts] = {}
+    while batch := await push_batch(hub, channels, run_id):
+        merge_counts(totals, batch)
+    return totals
+
+
+def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | BaseException],
+              push: dict[str, PushCounts]) -> SyncSummary:
+    out: dict[str, ChannelSummary] = {}
+    for name in channels:
+        result = pulls.get(name)
+        summary = ChannelSummary(channel=name)
+        if isinstance(result, PullResult):
+            summary.pulled, summary.new = result.records, result.stored.new
+            summary.updated, summary.quarantined = result.stored.updated, result.stored.quarantined
+        elif isinstance(result, BaseException):
+            summary.error = describe(result)
+        pushed = push.get(name, PushCounts())
+        summary.sent, summary.recovered = pushed.sent, pushed.recovered
+        summary.retried, summary.push_quarantined = pushed.retried, pushed.quarantined
+        out[name] = summary
+    return SyncSummary(run_id=run_id, channels=out)
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, ConnectorError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def sync(hub: Hub, channels: list[str] | None = None,
+               run_id: str | None = None) -> SyncSummary:
+    """Pull every channel concurrently, then push until nothing is due. No Prefect needed."""
+    names = hub.check_channels(channels)
+    run_id = run_id or uuid.uuid4().hex
+    results = await asyncio.gather(*(pull(hub, n, run_id) for n in names), return_exceptions=True)
+    pulls: dict[str, PullResult | BaseException] = dict(zip(names, results, strict=True))
+    for name, result in pulls.items():
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # KeyboardInterrupt, cancellation: not ours to swallow
+        if isinstance(result, BaseException):
+            log.error("channel.pull_failed", channel=name, error=describe(result))
+    return summarize(run_id, names, pulls, await push_all(hub, names, run_id))
