@@ -1,0 +1,253 @@
+"""SP4N-LAPOR! sandbox at ``/api/v1`` (docs/wire-contract.md): takes reports, never deduplicates."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from simulators.admin import SeedRequest, admin_router
+from simulators.auth import bearer_auth
+from simulators.clock import LogicalClock, iso
+from simulators.faults import DroppedResponse, FaultInjector
+
+Status = Literal["belum_terverifikasi", "terverifikasi", "tindak_lanjut", "selesai", "ditunda",
+                 "bukan_wewenang", "diarsipkan"]
+FINAL: frozenset[str] = frozenset({"selesai", "bukan_wewenang", "diarsipkan"})
+_NEXT: dict[str, str] = {"belum_terverifikasi": "terverifikasi", "terverifikasi": "tindak_lanjut",
+                         "ditunda": "terverifikasi", "tindak_lanjut": "selesai"}
+DEFAULT_TOKEN = "sandbox-lapor-token"  # noqa: S105 - sandbox credential, documented in the contract
+
+
+class Pelapor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nama: str = Field(min_length=1)
+    nik: str | None = None
+    email: str | None = None
+    telepon: str | None = None
+    terverifikasi: bool = False
+
+
+class LaporanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    judul: str = Field(min_length=1, max_length=200)
+    isi: str = Field(min_length=1)
+    klasifikasi: Literal["pengaduan", "aspirasi", "permintaan_informasi"]
+    kategori: str = Field(min_length=1)
+    instansi_tujuan: str = Field(min_length=1)
+    lokasi: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    tanggal_kejadian: datetime | None = None
+    rahasia: bool = False
+    anonim: bool = False
+    pelapor: Pelapor | None = None
+    sumber: str = Field(min_length=1)
+    ref_eksternal: str = Field(min_length=1)
+    lampiran: list[str] = Field(default_factory=list)
+
+    @field_validator("pelapor")
+    @classmethod
+    def _anonymous_has_no_identity(cls, value: Pelapor | None, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("anonim"):
+            raise ValueError("pelapor must be absent when anonim is true")
+        return value
+
+
+class TindakLanjutIn(BaseModel):
+    isi: str = Field(min_length=1)
+    status: Status
+    oleh: str = Field(min_length=1)
+    waktu: datetime
+
+
+@dataclass
+class Report:
+    body: dict[str, Any]
+    tracking_id: str
+    transaksi_id: str
+    status: str
+    dibuat: str
+    diperbarui: str
+    instansi: str | None = None
+    petugas: str | None = None
+    tindak_lanjut: list[dict[str, str]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {"tracking_id": self.tracking_id, "transaksi_id": self.transaksi_id,
+                "status": self.status, "sumber": self.body["sumber"],
+                "ref_eksternal": self.body["ref_eksternal"], "dibuat": self.dibuat}
+
+    def full(self) -> dict[str, Any]:
+        return {**self.body, "tracking_id": self.tracking_id, "transaksi_id": self.transaksi_id,
+                "status": self.status, "instansi": self.instansi, "petugas": self.petugas,
+                "tindak_lanjut": list(self.tindak_lanjut), "dibuat": self.dibuat,
+                "diperbarui": self.diperbarui}
+
+
+class LaporStore:
+    """Every report received, by tracking id and by origin, plus the ordered change feed."""
+
+    def __init__(self, clock: LogicalClock) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._reports: dict[str, Report] = {}
+            self._by_origin: dict[tuple[str, str], list[str]] = {}
+            self._changes: list[dict[str, Any]] = []
+
+    def create(self, laporan: LaporanIn) -> Report:
+        with self._lock:
+            seq = len(self._reports) + 1
+            now = iso(self.clock.now())
+            report = Report(body=laporan.model_dump(mode="json"), tracking_id=f"LPR{seq:08d}",
+                            transaksi_id=f"TRX{seq:010d}", status="belum_terverifikasi",
+                            dibuat=now, diperbarui=now, instansi=laporan.instansi_tujuan)
+            self._reports[report.tracking_id] = report
+            self._by_origin.setdefault((laporan.sumber, laporan.ref_eksternal), []).append(
+                report.tracking_id)
+            self._record_change(report)
+            return report
+
+    def by_origin(self, sumber: str, ref_eksternal: str | None) -> list[dict[str, Any]]:
+        with self._lock:
+            if ref_eksternal is not None:
+                ids = self._by_origin.get((sumber, ref_eksternal), [])
+                return [self._reports[i].summary() for i in ids]
+            return [r.summary() for r in self._reports.values() if r.body["sumber"] == sumber]
+
+    def follow_up(self, tracking_id: str, tl: TindakLanjutIn) -> Report | None:
+        with self._lock:
+            report = self._reports.get(tracking_id)
+            if report is None:
+                return None
+            report.tindak_lanjut.append({"isi": tl.isi, "oleh": tl.oleh, "waktu": iso(tl.waktu)})
+            report.status = tl.status
+            report.diperbarui = iso(self.clock.now())
+            self._record_change(report)
+            return report
+
+    def advance(self, n: int) -> int:
+        """LAPOR!'s own admins at work: move the ``n`` oldest open reports one status forward."""
+        with self._lock:
+            moved = 0
+            for report in self._reports.values():
+                if moved >= n:
+                    break
+                nxt = _NEXT.get(report.status)
+                if nxt is None:
+                    continue
+                report.status = nxt
+                report.diperbarui = iso(self.clock.now())
+                if nxt == "terverifikasi":
+                    report.petugas = f"Admin {report.instansi or 'LAPOR!'}"
+                else:
+                    report.tindak_lanjut.append({
+                        "isi": "Laporan telah ditindaklanjuti oleh instansi terkait."
+                        if nxt == "tindak_lanjut" else "Laporan dinyatakan selesai.",
+                        "oleh": report.petugas or "Admin LAPOR!", "waktu": report.diperbarui})
+                self._record_change(report)
+                moved += 1
+            return moved
+
+    def changes(self, after: int, limit: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return self._changes[after:after + limit]
+
+    def _record_change(self, report: Report) -> None:
+        # The list index is the sequence; cursor N means "the N-th change", so sejak=N skips N.
+        self._changes.append({
+            "tracking_id": report.tracking_id, "status": report.status,
+            "instansi": report.instansi, "petugas": report.petugas,
+            "tindak_lanjut": list(report.tindak_lanjut), "diperbarui": report.diperbarui,
+            "cursor": f"{len(self._changes) + 1:012d}"})
+
+    # SimBackend ------------------------------------------------------------------------------
+    def seed(self, request: SeedRequest) -> int:
+        """Reports filed directly on the LAPOR! website: the change feed carries strangers too."""
+        self.reset()
+        for i in range(request.n):
+            self.create(LaporanIn(
+                judul=f"Laporan warga nomor {i + 1}", isi="Mohon ditindaklanjuti.",
+                klasifikasi="pengaduan", kategori="Infrastruktur", instansi_tujuan="PEMKOT",
+                anonim=True, sumber="LAPOR_WEB", ref_eksternal=f"WEB-{request.seed}-{i + 1:06d}"))
+        return request.n
+
+    def state(self) -> dict[str, Any]:
+        with self._lock:
+            reports = [r.full() for r in self._reports.values()]
+        return {"reports": reports, "count": len(reports)}
+
+
+def _parse_cursor(sejak: str) -> int:
+    if sejak == "":
+        return 0
+    if not sejak.isdigit():
+        raise HTTPException(status_code=422, detail="invalid cursor")
+    return int(sejak)
+
+
+def api_router(store: LaporStore, faults: FaultInjector, token: str) -> APIRouter:
+    router = APIRouter(prefix="/api/v1",
+                       dependencies=[Depends(bearer_auth(token)), Depends(faults.request_faults)])
+
+    @router.post("/laporan", status_code=201)
+    async def create(laporan: LaporanIn) -> Response:
+        report = store.create(laporan)
+        if faults.chance(faults.config.accept_then_fail_rate):
+            if faults.chance(0.5):
+                return DroppedResponse()
+            return JSONResponse({"detail": "bad gateway"}, status_code=502)
+        return JSONResponse({"tracking_id": report.tracking_id, "transaksi_id": report.transaksi_id,
+                             "status": report.status}, status_code=201)
+
+    @router.get("/laporan")
+    async def by_origin(sumber: str, ref_eksternal: str | None = None) -> dict[str, Any]:
+        return {"data": store.by_origin(sumber, ref_eksternal)}
+
+    @router.get("/laporan/perubahan")
+    async def changes(sejak: str = "", limit: int = Query(default=100, ge=1, le=1000)) -> Response:
+        data = store.changes(_parse_cursor(sejak), limit)
+        payload = {"data": data, "next_cursor": data[-1]["cursor"] if data else sejak}
+        return faults.truncated(payload) or JSONResponse(payload)
+
+    @router.post("/laporan/{tracking_id}/tindak-lanjut")
+    async def follow_up(tracking_id: str, tl: TindakLanjutIn) -> dict[str, Any]:
+        report = store.follow_up(tracking_id, tl)
+        if report is None:
+            raise HTTPException(status_code=404, detail="laporan tidak ditemukan")
+        return {"tracking_id": report.tracking_id, "status": report.status,
+                "diperbarui": report.diperbarui}
+
+    return router
+
+
+class AdvanceRequest(BaseModel):
+    n: int = Field(default=1, ge=0)
+
+
+def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) -> FastAPI:
+    """The LAPOR! simulator; ``POST /_sim/advance {"n"}`` lets its admins move reports along."""
+    store = LaporStore(clock or LogicalClock())
+    faults = FaultInjector()
+    app = FastAPI(title="SP4N-LAPOR! sandbox")
+    app.include_router(api_router(store, faults, token))
+    app.include_router(admin_router(store, faults))
+
+    @app.post("/_sim/advance")
+    def advance(request: AdvanceRequest) -> dict[str, int]:
+        return {"advanced": store.advance(request.n)}
+
+    app.state.store = store
+    app.state.faults = faults
+    return app
