@@ -1,0 +1,55 @@
+"""Prefect flow: pull every channel concurrently, then push to SP4N-LAPOR! in claimed batches.
+
+Thin on purpose: each task calls one plain function of ``hub.pipeline``. A task handles a whole
+channel or a whole batch (hundreds of tickets with bounded async concurrency inside), never one
+ticket, because every task run costs milliseconds and a row in Prefect's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from prefect import flow, task
+from prefect.artifacts import acreate_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from hub.pipeline import Hub, SyncSummary, merge_counts, pull, push_batch, summarize
+from hub.pull import PullResult
+from hub.push import PushCounts
+from hub.runtime import current_hub
+
+
+@task(name="pull-channel", task_run_name="pull-{channel}", cache_policy=NO_CACHE)
+async def pull_task(channel: str, run_id: str) -> PullResult:
+    return await pull(current_hub(), channel, run_id)
+
+
+@task(name="push-batch", cache_policy=NO_CACHE)
+async def push_task(channels: list[str], run_id: str) -> dict[str, PushCounts]:
+    return await push_batch(current_hub(), channels, run_id)
+
+
+def _run_id() -> str:
+    return str(flow_run.get_id() or "local")
+
+
+@flow(name="lapor-hub-sync", log_prints=False)
+async def sync_flow(channels: list[str] | None = None) -> SyncSummary:
+    hub: Hub = current_hub()
+    names = hub.check_channels(channels)
+    run_id = _run_id()
+    results = await asyncio.gather(*(pull_task(n, run_id) for n in names),
+                                   return_exceptions=True)
+    pulls: dict[str, PullResult | BaseException] = dict(zip(names, results, strict=True))
+    totals: dict[str, PushCounts] = {}
+    while batch := await push_task(names, run_id):
+        merge_counts(totals, batch)
+    summary = summarize(run_id, names, pulls, totals)
+    await acreate_table_artifact(
+        key="sync-summary",
+        table=[c.model_dump() for c in summary.channels.values()],
+        description="Per channel: records pulled, stored, quarantined, sent to SP4N-LAPOR!. "
+        "Quarantined records: `lapor-hub quarantine list`.",
+    )
+    return summary

@@ -1,0 +1,126 @@
+"""``lapor-hub``: the command line of the hub (typer + rich)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from hub.cli_render import render_status, render_summary
+from hub.ledger.queries import ledger_status, state_counts
+from hub.logging import configure_logging, safe_message
+from hub.pipeline import Hub, SyncSummary
+from hub.prefect_env import configure_prefect_env
+from hub.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Sync local complaint channels into SP4N-LAPOR!, exactly once.")
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+def _hub() -> Hub:
+    settings = get_settings()
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    try:
+        return Hub.from_settings(settings)
+    except ValueError as exc:  # a broken mapping file or schema: say which and stop
+        err.print(f"[red]configuration error:[/] {safe_message(exc)}")
+        raise typer.Exit(2) from exc
+
+
+def _watch_progress(hub: Hub, channels: list[str], done: threading.Event) -> None:
+    """Poll the ledger while the flow runs: the bar grows as pulls store and pushes finish."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), console=err, transient=True) as progress:
+        bar = progress.add_task("syncing", total=None)
+        while not done.wait(0.3):
+            counts = state_counts(hub.engine, channels)
+            total = sum(sum(c.values()) for c in counts.values())
+            finished = sum(c.get("sent", 0) + c.get("quarantined", 0) + c.get("skipped", 0)
+                           for c in counts.values())
+            progress.update(bar, total=total or None, completed=finished,
+                            description=f"syncing {', '.join(channels)}")
+
+
+@app.command()
+def sync(
+    channels: Annotated[list[str] | None, typer.Argument(help="channels to sync")] = None,
+    all_channels: Annotated[bool, typer.Option("--all", help="every configured channel")] = False,
+    prefect: Annotated[bool, typer.Option(help="run as a Prefect flow (local mode "
+                                          "unless PREFECT_API_URL is set)")] = True,
+) -> None:
+    """One sync run: pull new and changed tickets, push them to SP4N-LAPOR!."""
+    if not channels and not all_channels:
+        err.print("name one or more channels, or use --all")
+        raise typer.Exit(2)
+    hub = _hub()
+    try:
+        names = hub.check_channels(None if all_channels else channels)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch_progress, args=(hub, names, done), daemon=True)
+    if err.is_terminal:
+        watcher.start()
+    try:
+        summary = _run_sync(hub, names, prefect)
+    finally:
+        done.set()
+        if watcher.is_alive():
+            watcher.join()
+    render_summary(console, summary, hub.engine)
+    if summary.errors:
+        for channel, message in summary.errors.items():
+            err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
+        raise typer.Exit(1)
+
+
+def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
+    if not prefect:
+        from hub.pipeline import sync as plain_sync
+
+        return asyncio.run(plain_sync(hub, names))
+    configure_prefect_env()
+    from flows.sync import sync_flow
+    from hub.runtime import use_hub
+
+    use_hub(hub)
+    return asyncio.run(sync_flow(names))
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+           ) -> None:
+    """Ledger counts per channel and send state, open quarantine, cursors."""
+    hub = _hub()
+    rows = ledger_status(hub.engine)
+    if as_json:
+        console.print_json(json.dumps([r.model_dump(mode="json") for r in rows]))
+    else:
+        render_status(console, rows)
+
+
+@app.command()
+def simulate(
+    tickets: Annotated[int, typer.Option(help="tickets to seed per channel")] = 200,
+    seed: Annotated[int, typer.Option(help="seed for deterministic data")] = 42,
+    bad_rate: Annotated[float, typer.Option(help="share of records invalid at the source")] = 0.03,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+) -> None:
+    """Run the sandbox simulators until interrupted; print `<name> <base-url>` then `ready`."""
+    from simulators.runner import serve_forever
+
+    configure_logging(json=False, level="WARNING")
+    serve_forever(host=host, tickets=tickets, seed=seed, bad_rate=bad_rate,
+                  announce=lambda line: console.print(line, highlight=False, soft_wrap=True))
+
+
+if __name__ == "__main__":
+    app()
