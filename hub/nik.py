@@ -54,11 +54,12 @@ class NikCheck(BaseModel):
 def _birth_date(day: int, month: int, yy: int, today: date) -> date | None:
     """The most recent real calendar date with these digits that is 0–110 years before ``today``.
 
-    The century is not in the NIK, so the youngest plausible age wins. The calendar check is done
-    per century because 29-02-00 exists in 2000 but not in 1900.
+    The century is not in the NIK, so the youngest plausible age wins; the previous century is
+    then at most ~100 years back, so the 110-year bound only guards against odd ``today`` values.
+    The calendar check is per century because 29-02-00 exists in 2000 but not in 1900.
     """
     century = today.year - today.year % 100
-    for year in (century + yy, century - 100 + yy, century - 200 + yy):
+    for year in (century + yy, century - 100 + yy):
         try:
             born = date(year, month, day)
         except ValueError:
@@ -68,6 +69,23 @@ def _birth_date(day: int, month: int, yy: int, today: date) -> date | None:
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         return born if age <= MAX_AGE_YEARS else None
     return None
+
+
+def _birth_date_problem(raw_day: int, day: int, month: int, yy: int, today: date) -> str:
+    if not 1 <= month <= 12:
+        return f"birth month {month:02d} does not exist"
+    if not 1 <= day <= 31:
+        return f"day field {raw_day:02d} is neither 01-31 (men) nor 41-71 (women)"
+    for year in (2000 + yy, 1900 + yy):
+        try:
+            date(year, month, day)
+        except ValueError:
+            continue
+        return (
+            f"birth date {day:02d}-{month:02d}-{yy:02d} is not within {MAX_AGE_YEARS} years "
+            f"before {today.isoformat()}"
+        )
+    return f"birth date {day:02d}-{month:02d}-{yy:02d} does not exist"
 
 
 def _region_fields(region: dict[str, Any], kode_wilayah: str) -> dict[str, Any]:
@@ -118,10 +136,7 @@ def check_nik(
         return NikCheck(
             valid=False,
             reason="bad_birth_date",
-            detail=(
-                f"birth date {day:02d}-{month:02d}-{yy:02d} (day field {raw_day:02d}) does not "
-                f"exist or is not 0-{MAX_AGE_YEARS} years before {today.isoformat()}"
-            ),
+            detail=_birth_date_problem(raw_day, day, month, yy, today),
             gender=gender,
             **fields,
         )

@@ -50,6 +50,10 @@ _NAME_TOKEN = re.compile(r"\w+")
 _NAME_GAP = re.compile(r"[\s.'’-]{1,4}")
 # Shorter names ("Al", "Li") would mask ordinary words everywhere.
 _MIN_NAME_CHARS = 3
+_HONORIFICS = frozenset(
+    {"bapak", "bpk", "pak", "ibu", "bu", "sdr", "sdri", "tn", "ny", "nn", "dr", "drs", "dra",
+     "ir", "prof", "h", "hj", "kh"}
+)  # fmt: skip
 
 
 def _keep_ends(value: str, head: int, tail: int) -> str:
@@ -117,6 +121,27 @@ def _name_key(name: str) -> tuple[str, ...] | None:
     return words
 
 
+def _name_keys(name: str) -> list[tuple[str, ...]]:
+    """The name as given plus its core, which is how it usually appears in running text.
+
+    "Dr. Melinda Santoso, S.H." is written "Melinda Santoso" or "Dr. Melinda Santoso" elsewhere:
+    degrees follow a comma, honorifics lead.
+    """
+    keys: list[tuple[str, ...]] = []
+    for variant in (name, name.split(",", 1)[0]):
+        key = _name_key(variant)
+        if key is None:
+            continue
+        keys.append(key)
+        start = 0
+        while start < len(key) - 1 and key[start] in _HONORIFICS:
+            start += 1
+        core = _name_key(" ".join(key[start:]))
+        if core is not None:
+            keys.append(core)
+    return list(dict.fromkeys(keys))
+
+
 def _trie_insert(root: _Node, key: tuple[str, ...]) -> None:
     node = root
     for word in key:
@@ -156,7 +181,7 @@ class NameRegistry:
         self._root = _Node()
 
     def register(self, names: Iterable[str]) -> None:
-        keys = [key for key in map(_name_key, names) if key is not None]
+        keys = [key for name in names for key in _name_keys(name)]
         with self._lock:
             for key in keys:
                 if key in self._recent:
@@ -258,8 +283,8 @@ def scrub_text(
     if registry is not None and registry.trie.children:
         roots.append(registry.trie)
     extra = _Node()
-    for key in map(_name_key, known_names):
-        if key is not None:
+    for name in known_names:
+        for key in _name_keys(name):
             _trie_insert(extra, key)
     if extra.children:
         roots.append(extra)
