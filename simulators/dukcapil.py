@@ -221,5 +221,6 @@ def create_app(config: DukcapilConfig | None = None, clock: LogicalClock | None 
             raise RequestValidationError(exc.errors(include_url=False)) from exc
 
     app.state.gateway = gateway
+    app.state.backend = gateway
     app.state.faults = faults
     return app

@@ -218,7 +218,8 @@ def api_router(store: LaporStore, faults: FaultInjector, token: str) -> APIRoute
     @router.get("/laporan/perubahan")
     async def changes(sejak: str = "", limit: int = Query(default=100, ge=1, le=1000)) -> Response:
         data = store.changes(_parse_cursor(sejak), limit)
-        payload = {"data": data, "next_cursor": data[-1]["cursor"] if data else sejak}
+        payload = {"data": faults.corrupt_page(data),
+                   "next_cursor": data[-1]["cursor"] if data else sejak}
         return faults.truncated(payload) or JSONResponse(payload)
 
     @router.post("/laporan/{tracking_id}/tindak-lanjut")
@@ -249,5 +250,6 @@ def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) ->
         return {"advanced": store.advance(request.n)}
 
     app.state.store = store
+    app.state.backend = store
     app.state.faults = faults
     return app

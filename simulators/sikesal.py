@@ -178,5 +178,6 @@ def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) ->
     app.include_router(api_router(store, faults, token))
     app.include_router(admin_router(store, faults))
     app.state.store = store
+    app.state.backend = store
     app.state.faults = faults
     return app
