@@ -56,15 +56,21 @@ def sync(
                                           "unless PREFECT_API_URL is set)")] = True,
 ) -> None:
     """One sync run: pull new and changed tickets, push them to SP4N-LAPOR!."""
+    code = run_sync_command(channels, all_channels, prefect)
+    if code:
+        raise typer.Exit(code)
+
+
+def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bool) -> int:
     if not channels and not all_channels:
         err.print("name one or more channels, or use --all")
-        raise typer.Exit(2)
+        return 2
     hub = _hub()
     try:
         names = hub.check_channels(None if all_channels else channels)
     except ValueError as exc:
         err.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
+        return 2
     done = threading.Event()
     watcher = threading.Thread(target=_watch_progress, args=(hub, names, done), daemon=True)
     if err.is_terminal:
@@ -76,10 +82,9 @@ def sync(
         if watcher.is_alive():
             watcher.join()
     render_summary(console, summary, hub.engine)
-    if summary.errors:
-        for channel, message in summary.errors.items():
-            err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
-        raise typer.Exit(1)
+    for channel, message in summary.errors.items():
+        err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
+    return 1 if summary.errors else 0
 
 
 def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
@@ -120,6 +125,17 @@ def simulate(
     configure_logging(json=False, level="WARNING")
     serve_forever(host=host, tickets=tickets, seed=seed, bad_rate=bad_rate,
                   announce=lambda line: console.print(line, highlight=False, soft_wrap=True))
+
+
+@app.command()
+def demo(
+    tickets: Annotated[int, typer.Option(help="tickets to seed per channel")] = 200,
+    seed: Annotated[int, typer.Option()] = 42,
+) -> None:
+    """Sandbox demo: simulators, two sync runs, and a duplicate check against LAPOR!."""
+    from simulators.demo import run_demo
+
+    raise typer.Exit(run_demo(console, tickets=tickets, seed=seed))
 
 
 if __name__ == "__main__":

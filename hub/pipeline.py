@@ -58,7 +58,8 @@ class Hub:
     def push_policy(self) -> PushPolicy:
         s = self.settings
         return PushPolicy(concurrency=s.push_concurrency, max_attempts=s.max_push_attempts,
-                          retry_base_s=s.retry_base_s, retry_max_s=s.retry_max_s)
+                          retry_base_s=s.retry_base_s, retry_max_s=s.retry_max_s,
+                          ambiguous_settle_s=s.ambiguous_settle_s)
 
 
 class ChannelSummary(BaseModel):

@@ -59,6 +59,9 @@ class PushPolicy:
     retry_base_s: float = 30.0
     retry_max_s: float = 3600.0
     lookup_delay_s: float = 0.05  # let a slow LAPOR! finish storing before we ask for the report
+    # A POST that got no answer may still be running inside LAPOR!: wait this long before the
+    # lookup that decides whether to post again (longer than LAPOR!'s own request timeout).
+    ambiguous_settle_s: float = 120.0
 
 
 class Pusher:
@@ -120,12 +123,17 @@ class Pusher:
         for _ in range(3):
             try:
                 created = await self._lapor.create_report(report)
-            except AmbiguousWriteError:
+            except AmbiguousWriteError as exc:
                 await asyncio.sleep(self._policy.lookup_delay_s)
                 found = await self._lookup(c, sumber, identity)
                 if not isinstance(found, bool):
                     return found
-                continue  # LAPOR! does not have it: posting again cannot make a duplicate
+                if exc.status is None:
+                    # No answer at all: the request may still be in flight inside LAPOR!, so
+                    # a lookup now proves nothing. Look again once it must have settled.
+                    return self._retry(c, str(exc), needs_lookup=True,
+                                       delay_s=self._policy.ambiguous_settle_s)
+                continue  # LAPOR! answered and does not hold it: a new POST cannot duplicate
             except InvalidRequest as exc:
                 fields = ", ".join(exc.fields) or "(unspecified)"
                 return Quarantine(c.id, "push", "lapor_rejected",
@@ -162,8 +170,11 @@ class Pusher:
         return Sent(c.id, first.tracking_id, first.transaksi_id, status,
                     identity.note if identity else None, recovered=True)
 
-    def _retry(self, c: Claimed, error: str, needs_lookup: bool) -> Retry:
+    def _retry(self, c: Claimed, error: str, needs_lookup: bool,
+               delay_s: float | None = None) -> Retry:
         policy = self._policy
         delay = min(policy.retry_max_s, policy.retry_base_s * 2 ** max(c.attempts - 1, 0))
         delay *= random.uniform(0.5, 1.0)  # jitter: workers that failed together retry apart
+        if delay_s is not None:
+            delay = delay_s
         return Retry(c.id, error, utcnow() + timedelta(seconds=delay), needs_lookup)

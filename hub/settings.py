@@ -29,7 +29,16 @@ class HttpSystem(BaseModel):
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
 
 
+class LaporSystem(HttpSystem):
+    base_url: str = "http://127.0.0.1:8701/api/v1"
+
+
+class SikesalSystem(HttpSystem):
+    base_url: str = "http://127.0.0.1:8711/api/v1"
+
+
 class DukcapilSystem(HttpSystem):
+    base_url: str = "http://127.0.0.1:8721"
     user_id: str = "hub"
     password: SecretStr | None = None
     instansi: str = "DISKOMINFO"
@@ -57,9 +66,9 @@ class Settings(BaseSettings):
 
     # Base URLs default to the sandbox on loopback; credentials have no default in code: they
     # come from the environment, `.env` (``make demo`` writes one from ``sandbox.env``) or blocks.
-    lapor: HttpSystem = HttpSystem(base_url="http://127.0.0.1:8701/api/v1")
-    sikesal: HttpSystem = HttpSystem(base_url="http://127.0.0.1:8711/api/v1")
-    dukcapil: DukcapilSystem = DukcapilSystem(base_url="http://127.0.0.1:8721")
+    lapor: LaporSystem = LaporSystem()
+    sikesal: SikesalSystem = SikesalSystem()
+    dukcapil: DukcapilSystem = DukcapilSystem()
 
     # Pull: records per page and how far back each incremental run re-reads (dedup makes it cheap).
     page_size: int = 200
@@ -69,6 +78,7 @@ class Settings(BaseSettings):
     push_batch_size: int = 500
     push_concurrency: int = 32
     sending_lease_s: float = 300.0
+    ambiguous_settle_s: float = 120.0
     max_push_attempts: int = 8
     retry_base_s: float = 30.0
     retry_max_s: float = 3600.0
