@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from connectors.errors import ConnectorError
-from hub.channels import Transports, dukcapil_client, lapor_client, open_source
+from hub.clients import Transports, dukcapil_client, lapor_client
 from hub.identity import IdentityResolver
 from hub.ledger.claims import claim_batch
 from hub.ledger.db import init_db, make_engine
@@ -21,6 +21,7 @@ from hub.mapping_file import load_mappings
 from hub.pull import PullResult, pull_channel
 from hub.push import PushCounts, Pusher, PushPolicy
 from hub.settings import Settings
+from hub.sources import open_source
 from hub.validation import RawValidator
 
 log = structlog.get_logger(__name__)

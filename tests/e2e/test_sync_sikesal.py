@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from hub.clients import lapor_client
+from hub.identity import IdentityOutcome
+from hub.lapor_report import build_report
 from hub.ledger.claims import claim_batch
 from hub.ledger.queries import state_counts
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
-from hub.pipeline import Hub, lapor_client, sync
-from hub.lapor_report import build_report
-from hub.identity import IdentityOutcome
 from hub.models import IdentityStatus
+from hub.pipeline import Hub, sync
 from tests.e2e.conftest import Sandbox
 
 pytestmark = pytest.mark.anyio
