@@ -30,8 +30,20 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class SourcePage:
+    """One page. ``resume`` is where to continue; ``more`` says whether to continue now.
+
+    Cursor-paged channels return ``resume=None`` on their last page: the next run starts from
+    the watermark. Position-paged feeds (``since_id``, a CSV export by date) return their
+    position on the last page too, with ``more=False``: the next run continues from it.
+    """
+
     records: list[Any]
-    resume: str | None  # token for the next page; None when this was the last one
+    resume: str | None
+    more: bool | None = None  # default: more pages while ``resume`` is set
+
+    @property
+    def has_more(self) -> bool:
+        return self.resume is not None if self.more is None else self.more
 
 
 class Source(Protocol):
@@ -93,12 +105,15 @@ def _cursor(engine: Engine, channel: str) -> CursorRow:
 
 
 def _finish(engine: Engine, channel: str, watermark: datetime | None) -> None:
+    """Move the watermark; the last page's position (stored with it) stays for the next run."""
     with Session(engine) as session:
         row = session.get(CursorRow, channel) or CursorRow(channel=channel)
         if watermark is not None:
             old = as_utc(row.watermark) if row.watermark else None
             row.watermark = max(watermark, old) if old else watermark
-        row.resume_token, row.run_started_watermark, row.updated_at = None, None, utcnow()
+        if row.resume_token is None:
+            row.run_started_watermark = None
+        row.updated_at = utcnow()
         session.add(row)
         session.commit()
 
@@ -120,7 +135,7 @@ async def pull_channel(engine: Engine, source: Source, mapping: ChannelMapping,
     cursor = _cursor(engine, channel)
     resume = cursor.resume_token
     if resume is not None:
-        # Continue the interrupted pull with the same window its page token belongs to.
+        # Continue from the stored position, in the same window its page token belongs to.
         result.resumed = True
         since = as_utc(cursor.run_started_watermark) if cursor.run_started_watermark else None
     else:
@@ -142,11 +157,11 @@ async def pull_channel(engine: Engine, source: Source, mapping: ChannelMapping,
             newest = stamp if newest is None or stamp > newest else newest
         if on_page is not None:
             on_page(result)
-        if page.resume is None:
+        if not page.has_more:
             break
-        if page.resume in seen_tokens:
-            raise PagingLoopError(f"{channel}: the channel returned a page token twice",
-                                  system=channel)
+        if page.resume is None or page.resume in seen_tokens:
+            raise PagingLoopError(f"{channel}: more pages announced but the page token is "
+                                  "missing or was already followed", system=channel)
         seen_tokens.add(page.resume)
         resume = page.resume
     _finish(engine, channel, newest)

@@ -37,6 +37,24 @@ class SikesalSystem(HttpSystem):
     base_url: str = "http://127.0.0.1:8711/api/v1"
 
 
+class LaksaSystem(HttpSystem):
+    base_url: str = "http://127.0.0.1:8712"
+
+
+class SambatSystem(HttpSystem):
+    base_url: str = "http://127.0.0.1:8713"
+
+
+class SimtramtibumSystem(HttpSystem):
+    base_url: str = "http://127.0.0.1:8714"
+
+
+class SiasnSystem(HttpSystem):
+    base_url: str = "http://127.0.0.1:8722"
+    client_id: str = "lapor-hub"
+    client_secret: SecretStr | None = None
+
+
 class DukcapilSystem(HttpSystem):
     base_url: str = "http://127.0.0.1:8721"
     user_id: str = "hub"
@@ -68,7 +86,11 @@ class Settings(BaseSettings):
     # come from the environment, `.env` (``make demo`` writes one from ``sandbox.env``) or blocks.
     lapor: LaporSystem = LaporSystem()
     sikesal: SikesalSystem = SikesalSystem()
+    laksa: LaksaSystem = LaksaSystem()
+    sambat: SambatSystem = SambatSystem()
+    simtramtibum: SimtramtibumSystem = SimtramtibumSystem()
     dukcapil: DukcapilSystem = DukcapilSystem()
+    siasn: SiasnSystem = SiasnSystem()
 
     # Pull: records per page and how far back each incremental run re-reads (dedup makes it cheap).
     page_size: int = 200

@@ -12,7 +12,10 @@ from sqlalchemy import Engine, create_engine, text
 from hub.ledger.db import init_db, make_engine
 from hub.logging import configure_logging
 
-PG_BASE = os.environ.get("LAPOR_HUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+pytest_plugins = ["tests.sandbox"]
+
+PG_BASE = os.environ.get("LAPOR_HUB_TEST_PG_URL",
+                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 configure_logging(json=True, level="INFO")
 

@@ -17,7 +17,7 @@ from hub.ledger.queries import state_counts
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
 from hub.models import IdentityStatus
 from hub.pipeline import Hub, sync
-from tests.e2e.conftest import Sandbox
+from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
 

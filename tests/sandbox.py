@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the simulators served over real HTTP, and a hub pointed at them."""
+"""Sandbox fixtures (a pytest plugin): simulators served over real HTTP, a hub pointed at them."""
 
 from __future__ import annotations
 
