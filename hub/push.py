@@ -145,7 +145,7 @@ class Pusher:
                 return self._retry(c, str(exc), needs_lookup=False)
             except ConnectorError as exc:
                 return self._retry(c, str(exc), needs_lookup=False)
-            log.info("ticket.pushed", channel=c.ticket.channel, source_id=c.ticket.source_id,
+            log.debug("ticket.pushed", channel=c.ticket.channel, source_id=c.ticket.source_id,
                      tracking_id=created.tracking_id, identity=identity.status.value)
             return Sent(c.id, created.tracking_id, created.transaksi_id, identity.status.value,
                         identity.note)

@@ -28,7 +28,23 @@ from simulators.dukcapil import DukcapilConfig
 from simulators.faults import ConnectionDropped
 from simulators.population import DEFAULT_POOL
 
-API_PATHS = {"lapor": "/api/v1", "sikesal": "/api/v1", "dukcapil": ""}
+
+@dataclass(frozen=True)
+class SimSpec:
+    """One simulator: its default port, the path prefix of its real API, and its app factory."""
+
+    port: int
+    api_path: str
+    factory: Callable[[SimulatorSettings], FastAPI]
+
+
+# Adding a simulator is one line here (and its module); ports are documented in the contract.
+SIMULATORS: dict[str, SimSpec] = {
+    "lapor": SimSpec(8701, "/api/v1", lambda s: lapor.create_app(token=s.lapor_token)),
+    "sikesal": SimSpec(8711, "/api/v1", lambda s: sikesal.create_app(token=s.sikesal_token)),
+    "dukcapil": SimSpec(8721, "", lambda s: dukcapil.create_app(config=s.dukcapil)),
+}
+API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()}
 
 
 class SimulatorSettings(BaseSettings):
@@ -39,8 +55,8 @@ class SimulatorSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     ports: dict[str, int] = Field(
-        default_factory=lambda: {"lapor": 8701, "sikesal": 8711, "dukcapil": 8721})
-    only: list[str] = Field(default_factory=lambda: list(API_PATHS))
+        default_factory=lambda: {name: spec.port for name, spec in SIMULATORS.items()})
+    only: list[str] = Field(default_factory=lambda: list(SIMULATORS))
     lapor_token: str = lapor.DEFAULT_TOKEN
     sikesal_token: str = sikesal.DEFAULT_TOKEN
     dukcapil: DukcapilConfig = Field(default_factory=DukcapilConfig)
@@ -55,15 +71,10 @@ class SimulatorSettings(BaseSettings):
 def build_apps(settings: SimulatorSettings | None = None) -> dict[str, FastAPI]:
     """One FastAPI app per simulator named in ``settings.only``, seeded if ``settings.seed``."""
     s = settings or SimulatorSettings()
-    factories = {
-        "lapor": lambda: lapor.create_app(token=s.lapor_token),
-        "sikesal": lambda: sikesal.create_app(token=s.sikesal_token),
-        "dukcapil": lambda: dukcapil.create_app(config=s.dukcapil),
-    }
-    unknown = set(s.only) - set(factories)
+    unknown = set(s.only) - set(SIMULATORS)
     if unknown:
         raise ValueError(f"unknown simulators: {sorted(unknown)}")
-    apps = {name: factories[name]() for name in s.only}
+    apps = {name: SIMULATORS[name].factory(s) for name in s.only}
     if s.seed is not None:
         for name, app in apps.items():
             # LAPOR! starts empty: everything in it should be what the hub sent.
