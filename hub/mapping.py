@@ -78,6 +78,14 @@ class IdentitySpec(BaseModel):
     invalid_nik: Literal["quarantine", "send_unverified"] = "quarantine"
 
 
+class ForwardSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    values: list[str]
+    skip: dict[str, str] = {}
+
+
 class RecordSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -106,6 +114,20 @@ class ChannelMapping(BaseModel):
     category: CategorySpec
     status: StatusSpec
     identity: IdentitySpec = IdentitySpec()
+    forward: ForwardSpec | None = None
+
+    def skip_reason(self, raw: Mapping[str, Any]) -> str | None:
+        """Why this record is deliberately not forwarded, or None to forward it."""
+        if self.forward is None:
+            return None
+        value = dig(raw, self.forward.path)
+        key = "" if value in (_MISSING, None) else str(value)
+        if key in self.forward.values:
+            return None
+        if key in self.forward.skip:
+            return f"{key}: {self.forward.skip[key]}"
+        raise MappingError("unknown_class", self.forward.path,
+                           f"{key!r} is neither forwarded nor skipped by channel {self.channel}")
 
     def source_id(self, raw: Any) -> str | None:
         """Best effort, for quarantining records that fail before mapping."""

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from connectors.errors import PagingLoopError
-from hub.ledger.ingest import IngestResult, Mapped, QuarantineEntry, ingest_page
+from hub.ledger.ingest import IngestResult, Mapped, QuarantineEntry, Skipped, ingest_page
 from hub.ledger.tables import CursorRow, as_utc, utcnow
 from hub.mapping import ChannelMapping, MappingError
 from hub.nik import check_nik
@@ -62,16 +62,22 @@ class PullResult:
     resumed: bool = False
 
 
-def process_records(records: list[Any], mapping: ChannelMapping, validator: RawValidator,
-                    ) -> tuple[list[Mapped], list[QuarantineEntry]]:
+@dataclass
+class Processed:
+    mapped: list[Mapped] = field(default_factory=list)
+    quarantined: list[QuarantineEntry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def process_records(records: list[Any], mapping: ChannelMapping,
+                    validator: RawValidator) -> Processed:
     """Validate and map raw records; the plain function the pull and the replay share."""
-    mapped: list[Mapped] = []
-    bad: list[QuarantineEntry] = []
+    out = Processed()
 
     def quarantine(raw: Any, stage: str, reason: str, detail: str,
                    schema_path: str | None = None, version: str | None = None) -> None:
-        bad.append(QuarantineEntry(mapping.channel, mapping.source_id(raw), version, stage,
-                                   reason, detail, raw, schema_path))
+        out.quarantined.append(QuarantineEntry(mapping.channel, mapping.source_id(raw), version,
+                                               stage, reason, detail, raw, schema_path))
 
     for raw in records:
         violations = validator.violations(raw)
@@ -81,6 +87,11 @@ def process_records(records: list[Any], mapping: ChannelMapping, validator: RawV
                        f"does not match {mapping.raw_schema}: {detail}", violations[0].schema_path)
             continue
         try:
+            skip = mapping.skip_reason(raw)
+            if skip is not None:
+                out.skipped.append(Skipped(mapping.source_id(raw) or "", mapping.version_key(raw),
+                                           skip, raw))
+                continue
             ticket = mapping.apply(raw)
         except MappingError as exc:
             quarantine(raw, "map", exc.reason, str(exc))
@@ -95,8 +106,8 @@ def process_records(records: list[Any], mapping: ChannelMapping, validator: RawV
                            f"NIK is invalid ({check.reason}): {check.detail}",
                            version=ticket.source_version)
                 continue
-        mapped.append(Mapped(ticket, raw))
-    return mapped, bad
+        out.mapped.append(Mapped(ticket, raw))
+    return out
 
 
 def _cursor(engine: Engine, channel: str) -> CursorRow:
@@ -147,12 +158,13 @@ async def pull_channel(engine: Engine, source: Source, mapping: ChannelMapping,
     seen_tokens: set[str] = set()
     while True:
         page = await source.fetch(since=since, resume=resume, limit=page_size)
-        mapped, bad = process_records(page.records, mapping, validator)
-        stored = ingest_page(engine, channel, mapped, bad, resume_token=page.resume, run_id=run_id)
+        done = process_records(page.records, mapping, validator)
+        stored = ingest_page(engine, channel, done.mapped, done.quarantined,
+                             resume_token=page.resume, run_id=run_id, skipped=done.skipped)
         result.pages += 1
         result.records += len(page.records)
         result.stored.add(stored)
-        for item in mapped:
+        for item in done.mapped:
             stamp = item.ticket.diperbarui.astimezone(UTC)
             newest = stamp if newest is None or stamp > newest else newest
         if on_page is not None:
@@ -167,5 +179,6 @@ async def pull_channel(engine: Engine, source: Source, mapping: ChannelMapping,
     _finish(engine, channel, newest)
     log.info("channel.pulled", channel=channel, pages=result.pages, records=result.records,
              new=result.stored.new, updated=result.stored.updated,
-             quarantined=result.stored.quarantined, resumed=result.resumed)
+             quarantined=result.stored.quarantined, skipped=result.stored.skipped,
+             resumed=result.resumed)
     return result

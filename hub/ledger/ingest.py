@@ -36,12 +36,23 @@ class Mapped:
     raw: Any
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A record the mapping deliberately does not forward (e.g. a 112 emergency call)."""
+
+    source_id: str
+    source_version: str
+    reason: str
+    raw: Any
+
+
 @dataclass
 class IngestResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    skipped: int = 0
     new_ids: list[int] = field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
@@ -49,6 +60,7 @@ class IngestResult:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.quarantined += other.quarantined
+        self.skipped += other.skipped
         self.new_ids += other.new_ids
 
 
@@ -79,6 +91,7 @@ def ingest_page(
     *,
     resume_token: str | None,
     run_id: str | None,
+    skipped: list[Skipped] | None = None,
 ) -> IngestResult:
     result = IngestResult(unchanged=len(mapped))
     latest = _latest_per_source(mapped)
@@ -123,6 +136,7 @@ def ingest_page(
                                  to_state=row.state, run_id=run_id,
                                  detail=_dumps({"version": ticket.source_version,
                                                 "content_changed": changed})))
+        result.skipped = _store_skipped(session, channel, skipped or [], run_id)
         fresh = {entry_fingerprint(e): e for e in quarantined}
         if fresh:
             known = set(session.exec(select(QuarantineRow.fingerprint).where(
@@ -159,3 +173,29 @@ def ingest_page(
                                  run_id=run_id))
         session.commit()
     return result
+
+
+def _store_skipped(session: Session, channel: str, skipped: list[Skipped],
+                   run_id: str | None) -> int:
+    """Skipped records are kept (counted, auditable), never pushed; payload is JSON ``null``."""
+    if not skipped:
+        return 0
+    ids = [s.source_id for s in skipped]
+    existing = {r.source_id: r for r in session.exec(select(TicketRow).where(
+        TicketRow.channel == channel, col(TicketRow.source_id).in_(ids)))}
+    stored = 0
+    for item in skipped:
+        row = existing.get(item.source_id)
+        if row is not None and (row.source_version >= item.source_version
+                                or row.state != SendState.skipped):
+            continue  # known, or already forwarded under an earlier version: leave it be
+        row = row or TicketRow(channel=channel, source_id=item.source_id, content_hash="",
+                               source_version=item.source_version, payload="null", raw="")
+        row.source_version, row.raw = item.source_version, _dumps(item.raw)
+        row.state, row.skip_reason = SendState.skipped, item.reason[:200]
+        session.add(row)
+        session.add(AuditRow(channel=channel, source_id=item.source_id, event="ticket.skipped",
+                             to_state=SendState.skipped, detail=item.reason, run_id=run_id))
+        existing[item.source_id] = row
+        stored += 1
+    return stored

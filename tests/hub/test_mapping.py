@@ -48,7 +48,8 @@ def test_process_records_quarantines_each_kind_of_bad_record_with_reason() -> No
     bad_nik["pelapor"] = {"nama": "X", "nik": "1571023102900001"}  # 31 February
     records = [raw_sikesal(1), raw_sikesal(2, isi=""), bad_nik, raw_sikesal(4, kategori="lainnya"),
                "not an object"]
-    mapped, bad = process_records(records, SIKESAL, VALIDATOR)
+    done = process_records(records, SIKESAL, VALIDATOR)
+    mapped, bad = done.mapped, done.quarantined
     assert [m.ticket.source_id for m in mapped] == ["SKL-000001"]
     reasons = {(q.source_id, q.reason) for q in bad}
     assert reasons == {("SKL-000002", "schema_violation"), ("SKL-000003", "invalid_nik"),
