@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from simulators import dukcapil, lapor, sikesal
+from simulators import dukcapil, lapor, sambat, sikesal
 from simulators.admin import SeedRequest
 from simulators.dukcapil import DukcapilConfig
 from simulators.faults import ConnectionDropped
@@ -42,6 +42,7 @@ class SimSpec:
 SIMULATORS: dict[str, SimSpec] = {
     "lapor": SimSpec(8701, "/api/v1", lambda s: lapor.create_app(token=s.lapor_token)),
     "sikesal": SimSpec(8711, "/api/v1", lambda s: sikesal.create_app(token=s.sikesal_token)),
+    "sambat": SimSpec(8713, "", lambda s: sambat.create_app()),
     "dukcapil": SimSpec(8721, "", lambda s: dukcapil.create_app(config=s.dukcapil)),
 }
 API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()}
