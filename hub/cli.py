@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from hub.cli_quarantine import quarantine_app
 from hub.cli_render import render_status, render_summary
 from hub.ledger.queries import ledger_status, state_counts
 from hub.logging import configure_logging, safe_message
@@ -22,6 +23,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Sync local complaint channels into SP4N-LAPOR!, exactly once.")
 console = Console(stderr=False)
 err = Console(stderr=True)
+app.add_typer(quarantine_app, name="quarantine")
 
 
 def _hub() -> Hub:
@@ -110,6 +112,24 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readabl
         console.print_json(json.dumps([r.model_dump(mode="json") for r in rows]))
     else:
         render_status(console, rows)
+
+
+@app.command()
+def purge(older_than: Annotated[str, typer.Option(help="e.g. 90d, 12w")] = "90d") -> None:
+    """Retention: drop personal data of tickets sent before the cutoff; delete old cache rows."""
+    from hub.retention import parse_age
+    from hub.retention import purge as run_purge
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    counts = run_purge(_hub().engine, age)
+    console.print(f"cutoff {counts.cutoff.isoformat(timespec='seconds')}: "
+                  f"{counts.tickets_purged} tickets purged of personal data, "
+                  f"{counts.quarantine_deleted} resolved quarantine entries and "
+                  f"{counts.identity_cache_deleted} identity-cache rows deleted")
 
 
 @app.command()

@@ -92,7 +92,9 @@ def ingest_page(
     resume_token: str | None,
     run_id: str | None,
     skipped: list[Skipped] | None = None,
+    move_cursor: bool = True,
 ) -> IngestResult:
+    """Store one page; ``move_cursor=False`` for a replay, which is no position in any feed."""
     result = IngestResult(unchanged=len(mapped))
     latest = _latest_per_source(mapped)
     now = utcnow()
@@ -161,9 +163,10 @@ def ingest_page(
                 if q.source_version is None or q.source_version <= version:
                     q.resolved_at, q.resolution = now, "superseded"
                     session.add(q)
-        cursor = session.get(CursorRow, channel) or CursorRow(channel=channel)
-        cursor.resume_token, cursor.updated_at = resume_token, now
-        session.add(cursor)
+        if move_cursor:
+            cursor = session.get(CursorRow, channel) or CursorRow(channel=channel)
+            cursor.resume_token, cursor.updated_at = resume_token, now
+            session.add(cursor)
         session.flush()
         for row in inserted:
             assert row.id is not None
