@@ -12,12 +12,12 @@ from hub.pipeline import SyncSummary
 
 def render_summary(console: Console, summary: SyncSummary, engine: Engine) -> None:
     table = Table(title=f"sync run {summary.run_id}")
-    for column in ("channel", "pulled", "new", "updated", "quarantined", "sent", "recovered",
-                   "retry later", "push quarantined", "error"):
+    for column in ("channel", "pulled", "new", "updated", "quarantined", "skipped", "sent",
+                   "recovered", "retry later", "push quarantined", "error"):
         table.add_column(column, justify="left" if column in ("channel", "error") else "right")
     for c in summary.channels.values():
         table.add_row(c.channel, str(c.pulled), str(c.new), str(c.updated), str(c.quarantined),
-                      str(c.sent), str(c.recovered), str(c.retried), str(c.push_quarantined),
+                      str(c.skipped), str(c.sent), str(c.recovered), str(c.retried), str(c.push_quarantined),
                       c.error or "")
     console.print(table)
     for name in summary.channels:

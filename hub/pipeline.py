@@ -69,6 +69,7 @@ class ChannelSummary(BaseModel):
     new: int = 0
     updated: int = 0
     quarantined: int = 0
+    skipped: int = 0
     sent: int = 0
     recovered: int = 0
     retried: int = 0
@@ -135,6 +136,7 @@ def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | Ba
         if isinstance(result, PullResult):
             summary.pulled, summary.new = result.records, result.stored.new
             summary.updated, summary.quarantined = result.stored.updated, result.stored.quarantined
+            summary.skipped = result.stored.skipped
         elif isinstance(result, BaseException):
             summary.error = describe(result)
         pushed = push.get(name, PushCounts())

@@ -64,6 +64,15 @@ class DukcapilSystem(HttpSystem):
     threshold: int = 90
 
 
+class IntakeSettings(BaseModel):
+    """The hub's HTTP intake for channels that push (``POST /events/{channel}``)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8700
+    # One bearer token per channel that may push; a channel without one gets 404.
+    tokens: dict[str, SecretStr] = {}
+
+
 def _default_sqlite_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'ledger.db'}"
 
@@ -91,6 +100,7 @@ class Settings(BaseSettings):
     simtramtibum: SimtramtibumSystem = SimtramtibumSystem()
     dukcapil: DukcapilSystem = DukcapilSystem()
     siasn: SiasnSystem = SiasnSystem()
+    intake: IntakeSettings = IntakeSettings()
 
     # Pull: records per page and how far back each incremental run re-reads (dedup makes it cheap).
     page_size: int = 200

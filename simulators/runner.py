@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from simulators import dukcapil, lapor, sambat, sikesal
+from simulators import call112, dukcapil, laksa, lapor, sambat, sikesal, simtramtibum
 from simulators.admin import SeedRequest
 from simulators.dukcapil import DukcapilConfig
 from simulators.faults import ConnectionDropped
@@ -42,8 +42,11 @@ class SimSpec:
 SIMULATORS: dict[str, SimSpec] = {
     "lapor": SimSpec(8701, "/api/v1", lambda s: lapor.create_app(token=s.lapor_token)),
     "sikesal": SimSpec(8711, "/api/v1", lambda s: sikesal.create_app(token=s.sikesal_token)),
+    "laksa": SimSpec(8712, "", lambda s: laksa.create_app(token=s.laksa_token)),
     "sambat": SimSpec(8713, "", lambda s: sambat.create_app()),
+    "simtramtibum": SimSpec(8714, "", lambda s: simtramtibum.create_app()),
     "dukcapil": SimSpec(8721, "", lambda s: dukcapil.create_app(config=s.dukcapil)),
+    "call112": SimSpec(8715, "", lambda s: call112.create_app()),
 }
 API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()}
 
@@ -60,6 +63,7 @@ class SimulatorSettings(BaseSettings):
     only: list[str] = Field(default_factory=lambda: list(SIMULATORS))
     lapor_token: str = lapor.DEFAULT_TOKEN
     sikesal_token: str = sikesal.DEFAULT_TOKEN
+    laksa_token: str = laksa.DEFAULT_TOKEN
     dukcapil: DukcapilConfig = Field(default_factory=DukcapilConfig)
     # Seed at start when set: channels get ``n`` tickets, Dukcapil ``dukcapil_n`` residents a city.
     seed: int | None = None

@@ -121,3 +121,16 @@ class IdentityCacheRow(SQLModel, table=True):
     response_code: str | None = Field(default=None, max_length=4)
     note: str | None = Field(default=None, max_length=200)
     checked_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class InboundEventRow(SQLModel, table=True):
+    """An event a channel pushed to the intake, stored before the intake answers."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("channel", "event_id", name="uq_inbound_channel_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32, index=True)
+    event_id: str = Field(max_length=64)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)

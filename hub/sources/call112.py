@@ -1,0 +1,21 @@
+"""112 call centre: it pushes call records to the intake; the sync reads them from the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from hub.clients import Transports
+from hub.intake.store import InboundSource
+from hub.ledger.db import make_engine
+from hub.pull import Source
+from hub.settings import Settings
+
+
+@asynccontextmanager
+async def open_source(settings: Settings, transports: Transports | None) -> AsyncIterator[Source]:
+    engine = make_engine(settings.database_url)
+    try:
+        yield InboundSource(engine, "call112")
+    finally:
+        engine.dispose()
