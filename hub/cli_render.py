@@ -16,9 +16,9 @@ def render_summary(console: Console, summary: SyncSummary, engine: Engine) -> No
                    "recovered", "retry later", "push quarantined", "error"):
         table.add_column(column, justify="left" if column in ("channel", "error") else "right")
     for c in summary.channels.values():
-        table.add_row(c.channel, str(c.pulled), str(c.new), str(c.updated), str(c.quarantined),
-                      str(c.skipped), str(c.sent), str(c.recovered), str(c.retried), str(c.push_quarantined),
-                      c.error or "")
+        counts = (c.pulled, c.new, c.updated, c.quarantined, c.skipped, c.sent, c.recovered,
+                  c.retried, c.push_quarantined)
+        table.add_row(c.channel, *map(str, counts), c.error or "")
     console.print(table)
     for name in summary.channels:
         ids = tracking_ids(engine, name)

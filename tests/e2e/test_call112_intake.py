@@ -19,7 +19,7 @@ from simulators.runner import Endpoint, running
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
-TOKEN = "intake-test-token"  # noqa: S105
+TOKEN = "intake-test-token"
 
 
 @pytest.fixture
