@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from hub.ledger.db import make_engine
 from hub.pipeline import Hub
-from hub.settings import DukcapilSystem, LaporSystem, Settings, SikesalSystem
-from simulators import dukcapil, lapor, sikesal
+from hub.settings import DukcapilSystem, LaporSystem, SambatSystem, Settings, SikesalSystem
+from simulators import dukcapil, lapor, sambat, sikesal
 from simulators.runner import Endpoint, build_apps, running
 
 
@@ -59,6 +59,7 @@ class Sandbox:
             "database_url": database_url,
             "lapor": system(LaporSystem, "lapor", token=SecretStr(lapor.DEFAULT_TOKEN)),
             "sikesal": system(SikesalSystem, "sikesal", token=SecretStr(sikesal.DEFAULT_TOKEN)),
+            "sambat": system(SambatSystem, "sambat", token=SecretStr(sambat.DEFAULT_TOKEN)),
             "dukcapil": system(DukcapilSystem, "dukcapil",
                                password=SecretStr(dukcapil.DukcapilConfig().password)),
             "page_size": 25,

@@ -35,4 +35,11 @@ CASES: list[ChannelCase] = [
         faults=frozenset({"error_rate", "rate_limit_rate", "timeout_rate", "malformed_rate",
                           "duplicate_rate", "reorder", "churn_per_page"}),
     ),
+    ChannelCase(
+        channel="sambat",
+        simulator="sambat",
+        versions=lambda state: _int_version(state["records"], "id", "versi"),
+        faults=frozenset({"error_rate", "rate_limit_rate", "timeout_rate", "malformed_rate",
+                          "duplicate_rate", "reorder", "churn_per_page"}),
+    ),
 ]
