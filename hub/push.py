@@ -109,7 +109,8 @@ class Pusher:
             outcome = await self._push_one(claimed)
         if isinstance(outcome, Retry) and claimed.attempts >= self._policy.max_attempts:
             return Quarantine(claimed.id, "push", "max_attempts",
-                              f"gave up after {claimed.attempts} attempts; last: {outcome.error}")
+                              f"gave up after {claimed.attempts} attempts; last: {outcome.error}",
+                              needs_lookup=outcome.needs_lookup)
         return outcome
 
     async def _push_one(self, c: Claimed) -> Outcome:

@@ -54,6 +54,8 @@ class Quarantine:
     stage: str
     reason: str
     detail: str
+    # Gave up after a POST that may have reached LAPOR!: whoever revives the row looks up first.
+    needs_lookup: bool = False
 
 
 Outcome = Sent | Retry | Quarantine
@@ -152,6 +154,7 @@ def _apply(row: TicketRow, outcome: Outcome, now: datetime, session: Session,
         row.needs_lookup, row.last_error = outcome.needs_lookup, outcome.error[:500]
         return "ticket.retry", json.dumps({"error": outcome.error, "attempt": row.attempts})
     row.state, row.last_error = SendState.quarantined, f"{outcome.reason}: {outcome.detail}"[:500]
+    row.needs_lookup = row.needs_lookup or outcome.needs_lookup
     session.add(QuarantineRow(channel=row.channel, source_id=row.source_id,
                               source_version=row.source_version, stage=outcome.stage,
                               reason=outcome.reason, detail=outcome.detail, raw=row.raw,
