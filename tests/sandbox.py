@@ -12,8 +12,15 @@ from pydantic import SecretStr
 
 from hub.ledger.db import make_engine
 from hub.pipeline import Hub
-from hub.settings import DukcapilSystem, LaporSystem, SambatSystem, Settings, SikesalSystem
-from simulators import dukcapil, lapor, sambat, sikesal
+from hub.settings import (
+    DukcapilSystem,
+    LaksaSystem,
+    LaporSystem,
+    SambatSystem,
+    Settings,
+    SikesalSystem,
+)
+from simulators import dukcapil, laksa, lapor, sambat, sikesal
 from simulators.runner import Endpoint, build_apps, running
 
 
@@ -59,6 +66,7 @@ class Sandbox:
             "database_url": database_url,
             "lapor": system(LaporSystem, "lapor", token=SecretStr(lapor.DEFAULT_TOKEN)),
             "sikesal": system(SikesalSystem, "sikesal", token=SecretStr(sikesal.DEFAULT_TOKEN)),
+            "laksa": system(LaksaSystem, "laksa", token=SecretStr(laksa.DEFAULT_TOKEN)),
             "sambat": system(SambatSystem, "sambat", token=SecretStr(sambat.DEFAULT_TOKEN)),
             "dukcapil": system(DukcapilSystem, "dukcapil",
                                password=SecretStr(dukcapil.DukcapilConfig().password)),

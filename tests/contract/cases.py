@@ -36,6 +36,14 @@ CASES: list[ChannelCase] = [
                           "duplicate_rate", "reorder", "churn_per_page"}),
     ),
     ChannelCase(
+        channel="laksa",
+        simulator="laksa",
+        # No version counter at Laksa: the epoch-ms updated_at is the version.
+        versions=lambda state: _int_version(state["records"], "id", "updated_at"),
+        faults=frozenset({"error_rate", "rate_limit_rate", "timeout_rate", "malformed_rate",
+                          "duplicate_rate", "reorder", "churn_per_page"}),
+    ),
+    ChannelCase(
         channel="sambat",
         simulator="sambat",
         versions=lambda state: _int_version(state["records"], "id", "versi"),
