@@ -98,12 +98,14 @@ async def test_feed_with_faults_reads_every_report(sim: Any, sleeps: Any) -> Non
                                             "churn_per_page": 2, "reorder": True})
     latest: dict[str, int] = {}
     async with client(sim, sleeps) as sambat:
+        position = 0
         async for p in sambat.iter_pages(limit=15):
+            position = p.last_id
             for r in p.records:
                 latest[r["id"]] = max(latest.get(r["id"], 0), r["versi"])
         await sim[1].post("/_sim/faults", json={"churn_per_page": 0, "error_rate": 0.0})
-        async for p in sambat.iter_pages(since_id=p.last_id, limit=15):
-            for r in p.records:
+        async for tail in sambat.iter_pages(since_id=position, limit=15):
+            for r in tail.records:
                 latest[r["id"]] = max(latest.get(r["id"], 0), r["versi"])
     state = (await sim[1].get("/_sim/state")).json()["records"]
     assert latest == {r["id"]: r["versi"] for r in state}

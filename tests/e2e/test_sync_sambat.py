@@ -6,10 +6,11 @@ import json
 from collections import Counter
 from typing import Any
 
-import httpx
 import pytest
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
+from connectors.sambat import SambatClient
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
 from hub.pipeline import Hub, sync
 from simulators.sambat import DEFAULT_TOKEN
@@ -89,10 +90,9 @@ async def test_a_report_changed_after_the_last_run_is_read_again_and_nothing_is_
     quiet = await sync(hub, ["sambat"])
     assert quiet.channels["sambat"].pulled == 0  # continues after the stored position
     target = next(r for r in _source(sandbox).values() if r["status"] == "masuk")
-    reply = httpx.post(f"{sandbox.endpoints['sambat'].base_url}/api/sambat/{target['id']}/balasan",
-                       json={"isi": "Sudah diteruskan ke OPD.", "oleh": "Diskominfo"},
-                       headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}, timeout=10)
-    assert reply.status_code == 201
+    async with SambatClient(sandbox.endpoints["sambat"].base_url, SecretStr(DEFAULT_TOKEN),
+                            transport="httpx") as sambat:
+        await sambat.reply(target["id"], "Sudah diteruskan ke OPD.", "Diskominfo Kota Malang")
     changed = await sync(hub, ["sambat"])
     assert changed.channels["sambat"].pulled == 1 and changed.channels["sambat"].updated == 1
     row = _ledger(hub)[target["id"]]
