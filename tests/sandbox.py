@@ -19,8 +19,9 @@ from hub.settings import (
     SambatSystem,
     Settings,
     SikesalSystem,
+    SimtramtibumSystem,
 )
-from simulators import dukcapil, laksa, lapor, sambat, sikesal
+from simulators import dukcapil, laksa, lapor, sambat, sikesal, simtramtibum
 from simulators.runner import Endpoint, build_apps, running
 
 
@@ -68,6 +69,8 @@ class Sandbox:
             "sikesal": system(SikesalSystem, "sikesal", token=SecretStr(sikesal.DEFAULT_TOKEN)),
             "laksa": system(LaksaSystem, "laksa", token=SecretStr(laksa.DEFAULT_TOKEN)),
             "sambat": system(SambatSystem, "sambat", token=SecretStr(sambat.DEFAULT_TOKEN)),
+            "simtramtibum": system(SimtramtibumSystem, "simtramtibum",
+                                   token=SecretStr(simtramtibum.DEFAULT_TOKEN)),
             "dukcapil": system(DukcapilSystem, "dukcapil",
                                password=SecretStr(dukcapil.DukcapilConfig().password)),
             "page_size": 25,

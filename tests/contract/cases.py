@@ -50,4 +50,12 @@ CASES: list[ChannelCase] = [
         faults=frozenset({"error_rate", "rate_limit_rate", "timeout_rate", "malformed_rate",
                           "duplicate_rate", "reorder", "churn_per_page"}),
     ),
+    ChannelCase(
+        channel="simtramtibum",
+        simulator="simtramtibum",
+        versions=lambda state: _int_version(state["records"], "no_laporan", "revisi"),
+        # malformed_rate breaks CSV lines; duplicate_rate repeats a line within a day's export.
+        faults=frozenset({"error_rate", "rate_limit_rate", "timeout_rate", "malformed_rate",
+                          "duplicate_rate", "reorder", "churn_per_page"}),
+    ),
 ]
