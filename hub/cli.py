@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 from typing import Annotated
 
@@ -21,8 +22,9 @@ from hub.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Sync local complaint channels into SP4N-LAPOR!, exactly once.")
-console = Console(stderr=False)
-err = Console(stderr=True)
+# Piped output (CI, `make demo | tee`) gets a width that fits the summary table.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(quarantine_app, name="quarantine")
 
 

@@ -8,51 +8,44 @@ This lives beside the simulators, not in the hub, because it reads the sandbox's
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
-from typing import IO
 
 import httpx
 from rich.console import Console
 from rich.table import Table
 
-READY_TIMEOUT_S = 60.0
-
-
-def start_simulators(tickets: int, seed: int, bad_rate: float) -> tuple[subprocess.Popen[str],
-                                                                         dict[str, str]]:
-    cmd = [sys.executable, "-m", "hub.cli", "simulate", "--tickets", str(tickets),
-           "--seed", str(seed), "--bad-rate", str(bad_rate)]
-    # Our own interpreter and CLI with numeric arguments: nothing untrusted reaches the command.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, bufsize=1)  # noqa: S603
-    urls: dict[str, str] = {}
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    stream: IO[str] | None = proc.stdout
-    assert stream is not None
-    while time.monotonic() < deadline:
-        line = stream.readline().strip()
-        if not line:
-            if proc.poll() is not None:
-                raise RuntimeError(f"simulators exited with code {proc.returncode}")
-            continue
-        if line == "ready":
-            return proc, urls
-        name, _, url = line.partition(" ")
-        if url.startswith("http"):
-            urls[name] = url
-    proc.terminate()
-    raise RuntimeError("simulators did not report ready in time")
+from simulators.process import root_of, simulators_process
 
 
 def lapor_state(lapor_url: str) -> list[dict[str, object]]:
-    root = lapor_url.split("/api/")[0]
-    response = httpx.get(f"{root}/_sim/state", timeout=30)
+    response = httpx.get(f"{root_of(lapor_url)}/_sim/state", timeout=30)
     response.raise_for_status()
     reports: list[dict[str, object]] = response.json()["reports"]
     return reports
+
+
+def _deliver_112_calls(console: Console, urls: dict[str, str]) -> None:
+    """The 112 centre pushes its calls to the hub's intake, served here for the demo's length."""
+    from hub.intake.app import create_app
+    from hub.pipeline import Hub
+    from hub.settings import get_settings
+    from simulators.runner import running
+
+    settings = get_settings()
+    token = settings.intake.tokens.get("call112")
+    if token is None or "call112" not in urls:
+        console.print("[yellow]no intake token for call112: skipping the 112 calls[/]")
+        return
+    with running({"intake": create_app(Hub.from_settings(settings))}) as served:
+        target = f"{served['intake'].root}/events/call112"
+        response = httpx.post(f"{root_of(urls['call112'])}/_sim/deliver", timeout=120,
+                              json={"target": target, "token": token.get_secret_value()})
+        response.raise_for_status()
+    counts = response.json()
+    console.print(f"112 centre pushed {counts['sent']} call records to the intake: "
+                  f"{counts['accepted']} accepted, {counts['duplicate']} duplicates, "
+                  f"{counts['rejected']} rejected (kept in quarantine)")
 
 
 def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: float = 0.03) -> int:
@@ -60,11 +53,11 @@ def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: flo
 
     console.rule("[bold]lapor-hub demo")
     console.print(f"starting sandbox simulators ({tickets} tickets per channel, seed {seed})…")
-    proc, urls = start_simulators(tickets, seed, bad_rate)
-    try:
+    with simulators_process(seed=seed, n=tickets, bad_rate=bad_rate) as urls:
         for name, url in urls.items():
             console.print(f"  {name:14} {url}")
             os.environ[f"LAPOR_HUB_{name.upper()}__BASE_URL"] = url
+        _deliver_112_calls(console, urls)
         code = 0
         for attempt in ("first run", "second run (nothing new: must add no duplicates)"):
             console.rule(f"sync --all, {attempt}")
@@ -85,6 +78,3 @@ def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: flo
         console.print(f"ledger: {Path(os.environ.get('LAPOR_HUB_DATABASE_URL', 'var/ledger.db'))}"
                       " · details: `.venv/bin/lapor-hub status`")
         return code or (1 if dupes else 0)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
