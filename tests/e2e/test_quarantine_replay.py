@@ -1,4 +1,4 @@
-"""Quarantine for integrators over real HTTP: list, show masked, replay after a fix, exactly once."""
+"""Quarantine for integrators over real HTTP: list, show masked, replay after a fix, once."""
 
 from __future__ import annotations
 

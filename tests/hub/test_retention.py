@@ -1,4 +1,4 @@
-"""Retention (``lapor-hub purge``): personal data of old sent tickets goes, what sync needs stays."""
+"""Retention (``lapor-hub purge``): old sent tickets lose personal data, keep what sync needs."""
 
 from __future__ import annotations
 
