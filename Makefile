@@ -14,10 +14,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-.env:
-	cp sandbox.env .env
-
-demo: setup .env
+demo: setup
 	$(VENV)/bin/lapor-hub demo
 
 lint: setup

@@ -12,9 +12,11 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from dotenv import load_dotenv
 from rich.console import Console
 from rich.table import Table
 
+from hub.settings import PROJECT_ROOT
 from simulators.process import root_of, simulators_process
 
 
@@ -51,6 +53,9 @@ def _deliver_112_calls(console: Console, urls: dict[str, str]) -> None:
 def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: float = 0.03) -> int:
     from hub.cli import run_sync_command
 
+    # The demo is the sandbox: it brings the sandbox's credentials itself; values already in the
+    # environment (or a user's .env, read later by the settings) are not overridden.
+    load_dotenv(PROJECT_ROOT / "sandbox.env", override=False)
     console.rule("[bold]lapor-hub demo")
     console.print(f"starting sandbox simulators ({tickets} tickets per channel, seed {seed})…")
     with simulators_process(seed=seed, n=tickets, bad_rate=bad_rate) as urls:
