@@ -1,0 +1,112 @@
+"""End-to-end sync throughput: N seeded Sikesal tickets → SIAK → ledger → SP4N-LAPOR!.
+
+Simulators run in their own process (uvloop + httptools) so this measures the hub. Prints
+tickets/s, p50/p99 time per ticket (stored in the ledger → sent), peak memory of the hub process,
+and, from the same run, the raw limit: plain POSTs to the LAPOR! simulator with the hub's client.
+
+    .venv/bin/python bench/sync_throughput.py --tickets 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+from sqlmodel import Session, select
+
+from connectors.lapor import LaporReportIn
+from hub.clients import lapor_client
+from hub.ledger.tables import AuditRow, as_utc
+from hub.logging import configure_logging
+from hub.pipeline import Hub, sync
+from hub.settings import DukcapilSystem, LaporSystem, Settings, SikesalSystem
+from simulators.process import root_of, simulators_process
+
+PORTS = {"lapor": 18701, "sikesal": 18711, "dukcapil": 18721}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def _latencies(hub: Hub) -> list[float]:
+    with Session(hub.engine) as session:
+        events = session.exec(select(AuditRow.ticket_id, AuditRow.event, AuditRow.at).where(
+            AuditRow.event.in_(["ticket.ingested", "ticket.sent"])))  # type: ignore[attr-defined]
+        stored: dict[int | None, float] = {}
+        sent: dict[int | None, float] = {}
+        for ticket_id, event, at in events:
+            (stored if event == "ticket.ingested" else sent)[ticket_id] = as_utc(at).timestamp()
+    return [sent[t] - stored[t] for t in sent if t in stored]
+
+
+async def _raw_posts(settings: Settings, n: int, concurrency: int) -> float:
+    body = LaporReportIn(judul="bench", isi="bench", klasifikasi="pengaduan",
+                         kategori="Infrastruktur", instansi_tujuan="X", sumber="BENCH",
+                         ref_eksternal="0")
+    gate = asyncio.Semaphore(concurrency)
+    async with lapor_client(settings) as lapor:
+        async def one(i: int) -> None:
+            async with gate:
+                await lapor.create_report(body.model_copy(update={"ref_eksternal": str(i)}))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--transport", choices=["aiohttp", "httpx"], default="aiohttp")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    configure_logging(json=True, level="WARNING")
+    with tempfile.TemporaryDirectory() as tmp, simulators_process(
+            seed=1, n=args.tickets, only=list(PORTS), ports=PORTS) as urls:
+        db = args.database_url or f"sqlite:///{Path(tmp) / 'ledger.db'}"
+        common = {"timeout_s": 30.0, "concurrency": args.concurrency, "transport": args.transport}
+        settings = Settings(
+            database_url=db, page_size=500, push_batch_size=args.batch,
+            push_concurrency=args.concurrency, mappings_dir=Path(tmp),
+            lapor=LaporSystem(base_url=urls["lapor"], token=SecretStr("sandbox-lapor-token"),
+                              **common),
+            sikesal=SikesalSystem(base_url=urls["sikesal"],
+                                  token=SecretStr("sandbox-sikesal-token"), **common),
+            dukcapil=DukcapilSystem(base_url=urls["dukcapil"],
+                                    password=SecretStr("sandbox-dukcapil-pass"), **common))
+        # Only Sikesal: the other channels' simulators are not started for this bench.
+        (Path(tmp) / "sikesal.yaml").write_text(
+            (Path(__file__).parent.parent / "mappings" / "sikesal.yaml").read_text())
+        hub = Hub.from_settings(settings)
+        start = time.perf_counter()
+        summary = asyncio.run(sync(hub, ["sikesal"]))
+        elapsed = time.perf_counter() - start
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        sent = summary.channels["sikesal"].sent
+        reports = httpx.get(f"{root_of(urls['lapor'])}/_sim/state", timeout=60).json()["count"]
+        latencies = _latencies(hub)
+        raw = asyncio.run(_raw_posts(settings, min(args.tickets, 5000), args.concurrency))
+    figures = {
+        "tickets": args.tickets, "sent": sent, "lapor_reports": reports,
+        "elapsed_s": round(elapsed, 2), "tickets_per_s": round(sent / elapsed, 1),
+        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(_percentile(latencies, 99) * 1000, 1),
+        "peak_rss_mb": round(peak_mb, 1), "transport": args.transport,
+        "concurrency": args.concurrency, "raw_lapor_posts_per_s": round(raw, 1),
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
