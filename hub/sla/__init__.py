@@ -1,0 +1,1 @@
+"""Service levels on Indonesian working days: calendar, rules from data, per-ticket verdicts."""
