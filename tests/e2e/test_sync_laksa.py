@@ -45,7 +45,8 @@ async def test_valid_reports_reach_lapor_once_routed_by_hashtag_and_bad_ones_are
     assert channel.sent == len(reports) == 120 - len(quarantined)
     assert max(Counter(r["ref_eksternal"] for r in reports).values()) == 1
     for report in reports:
-        assert report["instansi_tujuan"] == _expected_instansi(truth[report["ref_eksternal"]]["isi"])
+        isi = truth[report["ref_eksternal"]]["isi"]
+        assert report["instansi_tujuan"] == _expected_instansi(isi)
     assert Counter(r["instansi_tujuan"] for r in reports)["DISKOMINFO-KOTA-TANGERANG"] >= 5
 
 
