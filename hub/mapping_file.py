@@ -89,10 +89,22 @@ def load_mapping(file: Path, schema_file: Path) -> ChannelMapping:
     return ChannelMapping.model_validate(data)
 
 
+def channel_names(mappings_dir: Path) -> list[str]:
+    """Channels are the mapping files that have a source module (``hub/sources/<name>.py``).
+
+    Other YAML files under ``mappings/`` (SLA rules, unit tables) are data of other modules and
+    are loaded, and validated, by those modules.
+    """
+    sources = Path(__file__).parent / "sources"
+    return sorted(f.stem for f in mappings_dir.glob("*.yaml")
+                  if (sources / f"{f.stem}.py").is_file())
+
+
 def load_mappings(mappings_dir: Path, schemas_dir: Path) -> dict[str, ChannelMapping]:
     schema_file = schemas_dir / "mapping.schema.json"
     loaded = {}
-    for file in sorted(mappings_dir.glob("*.yaml")):
+    for name in channel_names(mappings_dir):
+        file = mappings_dir / f"{name}.yaml"
         mapping = load_mapping(file, schema_file)
         if not (schemas_dir / mapping.raw_schema).is_file():
             raise MappingFileError(file, None, "raw_schema",
