@@ -1,0 +1,1 @@
+"""The unified read side: ticket records with their SLA, who may see what, API keys."""
