@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 
 from prefect import flow, task
-from prefect.artifacts import acreate_table_artifact
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from hub.pipeline import Hub, SyncSummary, merge_counts, pull, push_batch, summarize
 from hub.pull import PullResult
 from hub.push import PushCounts
+from hub.run_report import quarantine_markdown
 from hub.runtime import current_hub
 
 
@@ -52,4 +53,7 @@ async def sync_flow(channels: list[str] | None = None) -> SyncSummary:
         description="Per channel: records pulled, stored, quarantined, sent to SP4N-LAPOR!. "
         "Quarantined records: `lapor-hub quarantine list`.",
     )
+    await acreate_markdown_artifact(
+        key="sync-quarantine", markdown=quarantine_markdown(hub.engine, run_id, names),
+        description="What this run quarantined, by channel and reason, and how to replay it.")
     return summary

@@ -150,6 +150,22 @@ def simulate(
 
 
 @app.command()
+def serve(
+    simulate: Annotated[bool, typer.Option(help="also run the sandbox simulators")] = False,
+    workers: Annotated[int, typer.Option(help="process workers on the pool")] = 1,
+    prefect_db: Annotated[str | None, typer.Option(help="Prefect's database, e.g. "
+                          "postgresql+asyncpg://…; default SQLite under var/")] = None,
+    fast_path: Annotated[bool, typer.Option(help="intake also syncs in-process")] = False,
+) -> None:
+    """Prefect server, work pool, deployments, worker(s), intake; until Ctrl-C."""
+    from hub.serve import StackConfig
+    from hub.serve import serve as run_serve
+
+    config = StackConfig(workers=workers, prefect_db_url=prefect_db, fast_path=fast_path)
+    raise typer.Exit(run_serve(config, lambda line: console.print(line), simulate=simulate))
+
+
+@app.command()
 def demo(
     tickets: Annotated[int, typer.Option(help="tickets to seed per channel")] = 200,
     seed: Annotated[int, typer.Option()] = 42,

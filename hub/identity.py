@@ -8,6 +8,7 @@ it and the daily quota is spent once per person, not once per complaint.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,8 +45,11 @@ def cache_key(nik: str, nama: str | None) -> str:
 
 
 class IdentityResolver:
-    def __init__(self, engine: Engine, client: DukcapilClient | None, ttl_s: float) -> None:
+    def __init__(self, engine: Engine, client: DukcapilClient | None, ttl_s: float,
+                 gate: Callable[[], Awaitable[str | None]] | None = None) -> None:
         self._engine, self._client, self._ttl = engine, client, timedelta(seconds=ttl_s)
+        # Asked before each call (quota shared by all workers, access hours): a reason not to.
+        self._gate = gate
         # Once Dukcapil says the quota is spent, login failed or it is closed, stop asking for
         # the rest of this run: every further call would fail the same way and cost time.
         self._closed_reason: str | None = None
@@ -63,6 +67,8 @@ class IdentityResolver:
             return IdentityOutcome(IdentityStatus.unverified, "identity check disabled")
         if self._closed_reason is not None:
             return IdentityOutcome(IdentityStatus.unverified, self._closed_reason)
+        if self._gate is not None and (refused := await self._gate()) is not None:
+            return self._close(refused)
         try:
             self.calls += 1
             result = await self._client.verify_by_elements(reporter.nik, nama=reporter.nama)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from connectors.errors import ConnectorError
+from hub import limits
 from hub.clients import Transports, dukcapil_client, lapor_client
 from hub.identity import IdentityResolver
 from hub.ledger.claims import claim_batch
@@ -106,8 +107,10 @@ async def push_batch(hub: Hub, channels: list[str] | None = None,
     dukcapil = dukcapil_client(hub.settings, hub.transports)
     async with lapor_client(hub.settings, hub.transports) as lapor:
         try:
-            identity = IdentityResolver(hub.engine, dukcapil, hub.settings.identity_cache_ttl_s)
-            pusher = Pusher(hub.engine, lapor, identity, hub.mappings, hub.push_policy())
+            identity = IdentityResolver(hub.engine, dukcapil, hub.settings.identity_cache_ttl_s,
+                                        gate=limits.dukcapil_gate())
+            pusher = Pusher(hub.engine, lapor, identity, hub.mappings, hub.push_policy(),
+                            throttle=limits.lapor_throttle())
             return await pusher.push(claimed, run_id)
         finally:
             if dukcapil is not None:

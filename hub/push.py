@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -66,9 +67,12 @@ class PushPolicy:
 
 class Pusher:
     def __init__(self, engine: Engine, lapor: LaporClient, identity: IdentityResolver,
-                 mappings: dict[str, ChannelMapping], policy: PushPolicy) -> None:
+                 mappings: dict[str, ChannelMapping], policy: PushPolicy,
+                 throttle: Callable[[int], Awaitable[None]] | None = None) -> None:
         self._engine, self._lapor, self._identity = engine, lapor, identity
         self._mappings, self._policy = mappings, policy
+        # Waits before each group of requests, e.g. for LAPOR!'s rate shared by all workers.
+        self._throttle = throttle
         self._abort: FatalError | None = None
 
     async def push(self, claimed: list[Claimed],
@@ -81,6 +85,8 @@ class Pusher:
         group = max(self._policy.concurrency * 4, 1)
         for start in range(0, len(claimed), group):
             chunk = claimed[start : start + group]
+            if self._throttle is not None:
+                await self._throttle(len(chunk))
             outcomes = await asyncio.gather(*(self._guarded(gate, c) for c in chunk))
             if chunk:
                 record_outcomes(self._engine, chunk[0].token, list(outcomes), run_id)
