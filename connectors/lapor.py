@@ -150,15 +150,20 @@ class LaporClient(BaseClient):
         )
 
     async def add_follow_up(
-        self, tracking_id: str, *, isi: str, status: str, oleh: str, waktu: datetime
+        self, tracking_id: str, *, isi: str, status: str, oleh: str, waktu: datetime,
+        petugas: str | None = None,
     ) -> None:
         """Post an agency follow-up. Not idempotent (a repeat adds a second entry), so it is
-        retried only when nothing was sent; otherwise ``AmbiguousWriteError``."""
+        retried only when nothing was sent; otherwise ``AmbiguousWriteError``. ``petugas`` (the
+        responsible officer) is sent only when given."""
+        body = {"isi": isi, "status": status, "oleh": oleh, "waktu": waktu.isoformat()}
+        if petugas is not None:
+            body["petugas"] = petugas
         await self.call(
             "POST",
             "/laporan/{tracking_id}/tindak-lanjut",
             path_params={"tracking_id": tracking_id},
-            json={"isi": isi, "status": status, "oleh": oleh, "waktu": waktu.isoformat()},
+            json=body,
             idempotent=False,
             parse=_ignore_body,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,12 +16,10 @@ from simulators.admin import SeedRequest, admin_router
 from simulators.auth import bearer_auth
 from simulators.clock import LogicalClock, iso
 from simulators.faults import DroppedResponse, FaultInjector
+from simulators.lapor_admins import Autopilot, AutopilotConfig, next_move
 
 Status = Literal["belum_terverifikasi", "terverifikasi", "tindak_lanjut", "selesai", "ditunda",
                  "bukan_wewenang", "diarsipkan"]
-FINAL: frozenset[str] = frozenset({"selesai", "bukan_wewenang", "diarsipkan"})
-_NEXT: dict[str, str] = {"belum_terverifikasi": "terverifikasi", "terverifikasi": "tindak_lanjut",
-                         "ditunda": "terverifikasi", "tindak_lanjut": "selesai"}
 DEFAULT_TOKEN = "sandbox-lapor-token"  # noqa: S105 - sandbox credential, documented in the contract
 
 
@@ -66,6 +65,7 @@ class TindakLanjutIn(BaseModel):
     status: Status
     oleh: str = Field(min_length=1)
     waktu: datetime
+    petugas: str | None = None  # the responsible officer, e.g. from Simpeg/SIASN
 
 
 @dataclass
@@ -133,29 +133,33 @@ class LaporStore:
                 return None
             report.tindak_lanjut.append({"isi": tl.isi, "oleh": tl.oleh, "waktu": iso(tl.waktu)})
             report.status = tl.status
+            report.petugas = tl.petugas or report.petugas
             report.diperbarui = iso(self.clock.now())
             self._record_change(report)
             return report
 
-    def advance(self, n: int) -> int:
-        """LAPOR!'s own admins at work: move the ``n`` oldest open reports one status forward."""
+    def advance(self, n: int, to: str | None = None, tracking_ids: list[str] | None = None,
+                rng: random.Random | None = None) -> int:
+        """LAPOR!'s own admins at work: move the ``n`` oldest open reports (or the ones named)
+        one step (``lapor_admins.next_move``), or straight ``to`` a status."""
         with self._lock:
             moved = 0
-            for report in self._reports.values():
+            pool = ([self._reports[t] for t in tracking_ids if t in self._reports]
+                    if tracking_ids is not None else list(self._reports.values()))
+            for report in pool:
                 if moved >= n:
                     break
-                nxt = _NEXT.get(report.status)
-                if nxt is None:
+                move = next_move(report.status, to, rng)
+                if move is None:
                     continue
-                report.status = nxt
+                report.status, text = move
                 report.diperbarui = iso(self.clock.now())
-                if nxt == "terverifikasi":
-                    report.petugas = f"Admin {report.instansi or 'LAPOR!'}"
-                else:
-                    report.tindak_lanjut.append({
-                        "isi": "Laporan telah ditindaklanjuti oleh instansi terkait."
-                        if nxt == "tindak_lanjut" else "Laporan dinyatakan selesai.",
-                        "oleh": report.petugas or "Admin LAPOR!", "waktu": report.diperbarui})
+                if report.status == "terverifikasi":
+                    report.petugas = report.petugas or f"Admin {report.instansi or 'LAPOR!'}"
+                if text:
+                    report.tindak_lanjut.append({"isi": text,
+                                                 "oleh": report.petugas or "Admin LAPOR!",
+                                                 "waktu": report.diperbarui})
                 self._record_change(report)
                 moved += 1
             return moved
@@ -197,7 +201,8 @@ def _parse_cursor(sejak: str) -> int:
     return int(sejak)
 
 
-def api_router(store: LaporStore, faults: FaultInjector, token: str) -> APIRouter:
+def api_router(store: LaporStore, faults: FaultInjector, token: str,
+               autopilot: Autopilot | None = None) -> APIRouter:
     router = APIRouter(prefix="/api/v1",
                        dependencies=[Depends(bearer_auth(token)), Depends(faults.request_faults)])
 
@@ -217,6 +222,8 @@ def api_router(store: LaporStore, faults: FaultInjector, token: str) -> APIRoute
 
     @router.get("/laporan/perubahan")
     async def changes(sejak: str = "", limit: int = Query(default=100, ge=1, le=1000)) -> Response:
+        if autopilot is not None and (due := autopilot.due()):
+            store.advance(due, rng=autopilot.rng)
         data = store.changes(_parse_cursor(sejak), limit)
         payload = {"data": faults.corrupt_page(data),
                    "next_cursor": data[-1]["cursor"] if data else sejak}
@@ -235,19 +242,29 @@ def api_router(store: LaporStore, faults: FaultInjector, token: str) -> APIRoute
 
 class AdvanceRequest(BaseModel):
     n: int = Field(default=1, ge=0)
+    to: Status | None = None  # straight to this status (e.g. bukan_wewenang, ditunda)
+    tracking_ids: list[str] | None = None  # only these reports (default: the oldest open)
 
 
-def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) -> FastAPI:
-    """The LAPOR! simulator; ``POST /_sim/advance {"n"}`` lets its admins move reports along."""
+def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None,
+               autopilot_rate: float = 0.0) -> FastAPI:
+    """The LAPOR! simulator; ``POST /_sim/advance {"n"}`` lets its admins move reports along,
+    ``POST /_sim/autopilot {"rate_per_s"}`` lets them work by themselves over time."""
     store = LaporStore(clock or LogicalClock())
     faults = FaultInjector()
+    autopilot = Autopilot(AutopilotConfig(rate_per_s=autopilot_rate))
     app = FastAPI(title="SP4N-LAPOR! sandbox")
-    app.include_router(api_router(store, faults, token))
+    app.include_router(api_router(store, faults, token, autopilot))
     app.include_router(admin_router(store, faults))
 
     @app.post("/_sim/advance")
     def advance(request: AdvanceRequest) -> dict[str, int]:
-        return {"advanced": store.advance(request.n)}
+        return {"advanced": store.advance(request.n, request.to, request.tracking_ids)}
+
+    @app.post("/_sim/autopilot")
+    def set_autopilot(config: AutopilotConfig) -> AutopilotConfig:
+        autopilot.configure(config)
+        return config
 
     app.state.store = store
     app.state.backend = store
