@@ -21,13 +21,14 @@ from hub.ledger.tables import SendState, TicketRow, as_utc
 from hub.models import LaporStatus, Ticket
 from hub.sla.engine import TicketFacts
 
-SYNC_MODULES = ("hub.ledger.sync_state", "hub.ledger.sync")
+SYNC_MODULES = ("hub.ledger.sync_state",)
 SYNC_TABLES = ("sync_state", "ticket_sync", "ticket_sync_state")
 # Column names the join understands, in order of preference.
 LAPOR_STATUS = ("lapor_status",)
-LAPOR_STATUS_AT = ("lapor_status_at", "lapor_updated_at", "lapor_changed_at")
+LAPOR_STATUS_AT = ("lapor_status_at", "lapor_at", "lapor_updated_at")
 CHANNEL_STATUS = ("channel_status", "source_status")
-OFFICER = ("petugas", "officer", "officer_name", "petugas_nama")
+OFFICER = ("officer_name", "petugas", "officer", "petugas_nama")
+UNIT = ("officer_unor", "unit")
 
 
 @dataclass
@@ -36,6 +37,7 @@ class SyncInfo:
     lapor_status_at: datetime | None = None
     channel_status: str | None = None
     petugas: str | None = None
+    unit: str | None = None  # the officer's unit (SIASN unor): where reminders go
 
 
 @dataclass
@@ -93,7 +95,8 @@ def _sync_info(row: dict[str, Any]) -> SyncInfo:
     return SyncInfo(
         lapor_status=LaporStatus(status) if status in LaporStatus.__members__ else None,
         lapor_status_at=as_utc(at) if isinstance(at, datetime) else None,
-        channel_status=_pick(row, CHANNEL_STATUS), petugas=_pick(row, OFFICER))
+        channel_status=_pick(row, CHANNEL_STATUS), petugas=_pick(row, OFFICER),
+        unit=_pick(row, UNIT))
 
 
 def _load_sync(session: Session, ids: list[int]) -> dict[int, SyncInfo]:

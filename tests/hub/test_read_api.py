@@ -184,3 +184,27 @@ def test_openapi_documents_the_routes(api: Any) -> None:
     client, _ = api
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/v1/tickets", "/api/v1/tickets/{ticket_id}", "/api/v1/sla"} <= set(paths)
+
+
+def test_two_way_sync_state_is_joined_when_that_table_exists(api: Any, engine: Engine) -> None:
+    from datetime import datetime
+
+    from hub.view.records import sync_table
+
+    table = sync_table()
+    if table is None:
+        pytest.skip("the two-way sync table has not landed")
+    client, d = api
+    with engine.begin() as conn:
+        conn.execute(table.insert().values(
+            ticket_id=d.ids["plain"], channel="sikesal", source_id="SIKESAL-1", tracking_id="T-1",
+            instansi="DPUPR-KOTA-JAMBI", lapor_status="tindak_lanjut", channel_status="diproses",
+            lapor_at=datetime.fromisoformat("2026-10-05T20:00:00+07:00"),
+            officer_name="Budi Hartono", officer_unor="UNOR-PUPR-JALAN",
+            **{c: "[]" for c in ("seen_lapor", "seen_channel", "out_lapor", "out_channel")
+               if c in table.c}))
+    body = get(client, d.keys["jambi_pupr"], f"/api/v1/tickets/{d.ids['plain']}").json()
+    assert (body["lapor_status"], body["channel_status"], body["petugas"]) == \
+        ("tindak_lanjut", "diproses", "Budi Hartono")
+    # Answered 11 h after a 24 h darurat report: the response stage is met.
+    assert body["sla"]["stages"][0]["state"] == "met" and body["sla_state"] == "met"
