@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -11,6 +13,7 @@ from hub.ledger.sync_state import SyncIssueRow, SyncStateRow
 from hub.ledger.tables import AuditRow, TicketRow
 from hub.pipeline import Hub, sync
 from hub.reconcile import ReconcileSummary, reconcile
+from simulators.sikesal import DEFAULT_TOKEN as SIKESAL_TOKEN
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -43,6 +46,13 @@ def _writes(sandbox: Sandbox) -> dict[str, int]:
     sikesal = sum(r["versi"] for r in sandbox.state("sikesal")["records"])
     sambat = sum(len(r["balasan"]) for r in sandbox.state("sambat")["records"])
     return {"lapor": lapor, "sikesal": sikesal, "sambat": sambat}
+
+
+def _agency_sets(sandbox: Sandbox, record_id: str, status: str) -> None:
+    """An OPD officer changes a ticket in Sikesal's own application."""
+    base = sandbox.endpoints["sikesal"].base_url
+    httpx.patch(f"{base}/pengaduan/{record_id}", json={"status": status},
+                headers={"Authorization": f"Bearer {SIKESAL_TOKEN}"}).raise_for_status()
 
 
 async def _round(hub: Hub, channels: list[str]) -> ReconcileSummary:
@@ -84,3 +94,104 @@ async def test_lapor_verification_and_answer_reach_sikesal_and_quiet_rounds_writ
         quiet = await _round(hub, ["sikesal"])
         assert quiet.to_lapor == quiet.to_channel == 0
     assert _writes(sandbox) == before
+
+
+async def test_lapor_verification_reaches_sambat_citizens_and_sms_senders_by_sms(
+        sandbox: Sandbox, db_url: str) -> None:
+    sandbox.seed("sambat", 24, 5)
+    hub = sandbox.hub(db_url)
+    await _round(hub, ["sambat"])
+    fresh = [r for r in sandbox.state("sambat")["records"] if r["status"] == "masuk"]
+    assert any(r["kanal"] == "sms" for r in fresh)
+    tracking = _tracking(hub, "sambat")
+    ids = [tracking[r["id"]] for r in fresh if r["id"] in tracking]
+    sandbox.admin("lapor", "advance", {"n": len(ids), "tracking_ids": ids})
+    result = await _round(hub, ["sambat"])
+    assert result.to_channel >= len(ids)
+    records = {r["id"]: r for r in sandbox.state("sambat")["records"]}
+    for report in fresh:
+        replies = [b["isi"] for b in records[report["id"]]["balasan"]]
+        assert any("diverifikasi" in text and tracking[report["id"]] in text for text in replies)
+    sms = sandbox.state("sambat")["sms_keluar"]
+    sms_reports = {r["id"] for r in fresh if r["kanal"] == "sms"}
+    assert sms_reports <= {m["laporan"] for m in sms}
+    # Sambat marks a replied report 'dijawab'; reading that back is an echo, not news for LAPOR!.
+    await _round(hub, ["sambat"])
+    before = _writes(sandbox)
+    for _ in range(2):
+        quiet = await _round(hub, ["sambat"])
+        assert quiet.to_lapor == quiet.to_channel == 0
+    assert _writes(sandbox) == before
+
+
+async def test_channel_closure_reaches_lapor_and_agency_answers_are_relayed(
+        sandbox: Sandbox, db_url: str) -> None:
+    sandbox.seed("sikesal", 12, 3)
+    hub = sandbox.hub(db_url)
+    await _round(hub, ["sikesal"])
+    records = [r for r in sandbox.state("sikesal")["records"] if r["status"] == "baru"]
+    assert records
+    for record in records:
+        _agency_sets(sandbox, record["id"], "selesai")
+    result = await _round(hub, ["sikesal"])
+    assert result.to_lapor == len(records)
+    reports = _reports(sandbox)
+    tracking = _tracking(hub, "sikesal")
+    for record in records:
+        report = reports[tracking[record["id"]]]
+        assert report["status"] == "selesai"
+        assert "SIKESAL-JAMBI: selesai" in report["tindak_lanjut"][-1]["isi"]
+    assert all(_states(hub)[r["id"]].in_agreement for r in records)
+
+
+async def test_conflicts_follow_the_policy_and_are_audited_with_both_values(
+        sandbox: Sandbox, db_url: str) -> None:
+    sandbox.seed("sikesal", 20, 4)
+    hub = sandbox.hub(db_url)
+    await _round(hub, ["sikesal"])
+    baru = [r["id"] for r in sandbox.state("sikesal")["records"] if r["status"] == "baru"][:2]
+    assert len(baru) == 2
+    tracking = _tracking(hub, "sikesal")
+    authority, forward = baru
+    # Both sides move before the next round: LAPOR! refuses one, verifies the other; the
+    # agency closes both.
+    sandbox.admin("lapor", "advance", {"n": 1, "tracking_ids": [tracking[authority]],
+                                       "to": "bukan_wewenang"})
+    sandbox.admin("lapor", "advance", {"n": 1, "tracking_ids": [tracking[forward]]})
+    for rid in baru:
+        _agency_sets(sandbox, rid, "selesai")
+    result = await _round(hub, ["sikesal"])
+    assert result.conflicts == 2
+    records = {r["id"]: r for r in sandbox.state("sikesal")["records"]}
+    reports = _reports(sandbox)
+    assert reports[tracking[authority]]["status"] == "bukan_wewenang"
+    assert records[authority]["status"] == "ditolak"  # LAPOR! decides bukan_wewenang
+    assert reports[tracking[forward]]["status"] == "selesai"  # rank only moves forward
+    assert records[forward]["status"] == "selesai"
+    conflicts = {a.source_id: json.loads(a.detail or "{}") for a in _audits(hub, "sync.conflict")}
+    assert conflicts[authority]["lapor"] == "bukan_wewenang"
+    assert conflicts[authority]["channel_raw"] == "selesai"
+    assert conflicts[authority]["rule"] == "lapor_authority"
+    assert conflicts[forward] == {**conflicts[forward], "lapor": "terverifikasi",
+                                  "channel": "selesai", "winner": "channel",
+                                  "rule": "forward_only"}
+
+
+async def test_bad_input_is_recorded_with_a_reason_and_never_applied(
+        sandbox: Sandbox, sqlite_url: str) -> None:
+    sandbox.admin("lapor", "seed", {"n": 3, "seed": 1})  # filed on the website, not by the hub
+    sandbox.seed("sikesal", 10, 6)
+    hub = sandbox.hub(sqlite_url)
+    await _round(hub, ["sikesal"])
+    diproses = [r["id"] for r in sandbox.state("sikesal")["records"]
+                if r["status"] == "diproses"]
+    assert diproses
+    _agency_sets(sandbox, diproses[0], "baru")
+    before = _writes(sandbox)
+    result = await _round(hub, ["sikesal"])
+    assert result.to_lapor == result.to_channel == 0
+    assert _writes(sandbox) == before
+    reasons = {(i.reason, i.tracking_id or i.channel) for i in _issues(hub)}
+    assert sum(r == "unknown_ticket" for r, _ in reasons) == 3
+    assert ("status_backwards", _tracking(hub, "sikesal")[diproses[0]]) in reasons
+    assert not _states(hub)[diproses[0]].in_agreement
