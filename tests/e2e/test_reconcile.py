@@ -84,7 +84,7 @@ async def test_lapor_verification_and_answer_reach_sikesal_and_quiet_rounds_writ
     reports = _reports(sandbox)
     for source_id, tracking_id in _tracking(hub, "sikesal").items():
         lapor_status = reports[tracking_id]["status"]
-        expected = hub.mappings["sikesal"].status.from_lapor[lapor_status]  # type: ignore[index]
+        expected = hub.mappings["sikesal"].status.from_lapor[lapor_status]
         assert records[source_id]["status"] == expected, (source_id, lapor_status)
     notes = sandbox.state("sikesal")["catatan"]
     assert any("ditindaklanjuti" in n for notes_of in notes.values() for n in notes_of)
