@@ -55,6 +55,12 @@ class SiasnSystem(HttpSystem):
     client_secret: SecretStr | None = None
 
 
+class NotifySystem(HttpSystem):
+    """Where SLA reminders and escalations go (the sandbox's notification receiver)."""
+
+    base_url: str = "http://127.0.0.1:8731"
+
+
 class DukcapilSystem(HttpSystem):
     base_url: str = "http://127.0.0.1:8721"
     user_id: str = "hub"
@@ -101,6 +107,7 @@ class Settings(BaseSettings):
     dukcapil: DukcapilSystem = DukcapilSystem()
     siasn: SiasnSystem = SiasnSystem()
     intake: IntakeSettings = IntakeSettings()
+    notify: NotifySystem = NotifySystem()
 
     # Pull: records per page and how far back each incremental run re-reads (dedup makes it cheap).
     page_size: int = 200

@@ -1,0 +1,1 @@
+"""SLA reminders and escalation: find at-risk and late tickets, record, deliver, announce."""
