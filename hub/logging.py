@@ -211,6 +211,22 @@ def _is_foreign_console(handler: logging.Handler) -> bool:
     return any(handler.stream is stream for stream in console)
 
 
+def _current_stderr_logger(*_args: Any) -> structlog.WriteLogger:
+    return structlog.WriteLogger(sys.stderr)
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that always writes to the *current* ``sys.stderr``."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(*, json: bool | None = None, level: str = "INFO") -> None:
     """Configure structlog and mask stdlib logging; calling it again reconfigures in place.
 
@@ -239,7 +255,8 @@ def configure_logging(*, json: bool | None = None, level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
+        # Resolve sys.stderr at each write: test runners and daemons swap and close streams.
+        logger_factory=_current_stderr_logger,
         # Not cached: a module-level logger used before configuration must still pick up masking.
         cache_logger_on_first_use=False,
     )
@@ -251,7 +268,7 @@ def configure_logging(*, json: bool | None = None, level: str = "INFO") -> None:
         handler.close()
     if any(_is_foreign_console(h) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderrHandler()
     setattr(handler, _HANDLER_MARK, True)
     handler.setLevel(numeric_level)
     handler.addFilter(PiiFilter())
