@@ -19,7 +19,6 @@ demo: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check hub connectors flows simulators
 
 typecheck: setup
 	$(VENV)/bin/mypy hub connectors flows simulators bench
