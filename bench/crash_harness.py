@@ -88,7 +88,10 @@ def hub_env(base_urls: dict[str, str], database_url: str, **extra: str) -> dict[
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_HUB_")}
     env.update(sandbox_credentials())
     for name, url in base_urls.items():
-        env[f"LAPOR_HUB_{name.upper()}__BASE_URL"] = url
+        prefix = f"LAPOR_HUB_{name.upper()}__"
+        # Sandbox pacing (as tests/sandbox.py sets it): short backoff, so faults cost little time.
+        env.update({prefix + "BASE_URL": url, prefix + "TIMEOUT_S": "2",
+                    prefix + "BACKOFF_BASE_S": "0.01", prefix + "BACKOFF_MAX_S": "0.05"})
     env.update({"LAPOR_HUB_DATABASE_URL": database_url, "LAPOR_HUB_LOG_JSON": "true",
                 "LAPOR_HUB_PAGE_SIZE": "25", "LAPOR_HUB_PUSH_BATCH_SIZE": "25",
                 "LAPOR_HUB_PUSH_CONCURRENCY": "4", "LAPOR_HUB_RETRY_BASE_S": "0",
