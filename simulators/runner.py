@@ -22,7 +22,17 @@ from fastapi import FastAPI
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from simulators import call112, dukcapil, laksa, lapor, notify, sambat, sikesal, simtramtibum
+from simulators import (
+    call112,
+    dukcapil,
+    laksa,
+    lapor,
+    notify,
+    sambat,
+    siasn,
+    sikesal,
+    simtramtibum,
+)
 from simulators.admin import SeedRequest
 from simulators.dukcapil import DukcapilConfig
 from simulators.faults import ConnectionDropped
@@ -48,6 +58,7 @@ SIMULATORS: dict[str, SimSpec] = {
     "dukcapil": SimSpec(8721, "", lambda s: dukcapil.create_app(config=s.dukcapil)),
     "call112": SimSpec(8715, "", lambda s: call112.create_app()),
     "notify": SimSpec(8731, "", lambda s: notify.create_app()),
+    "siasn": SimSpec(8722, "", lambda s: siasn.create_app()),
 }
 API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()}
 
