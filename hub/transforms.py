@@ -69,7 +69,10 @@ def _epoch_ms(value: Any, _arg: Any) -> Any:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TransformError("epoch_ms: not a number")
-    return datetime.fromtimestamp(value / 1000, tz=UTC)
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:  # NaN, inf, beyond year 9999
+        raise TransformError("epoch_ms: out of range") from exc
 
 
 def _date_format(value: Any, arg: Any) -> Any:
