@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint typecheck unit postgres bench clean
+.PHONY: setup demo test lint typecheck unit postgres chromium bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,7 +26,10 @@ typecheck: setup
 postgres:
 	bash scripts/ensure-postgres.sh
 
-unit: setup postgres
+chromium:
+	bash scripts/ensure-chromium.sh
+
+unit: setup postgres chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck unit

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from hub.cli_quarantine import quarantine_app
 from hub.cli_render import render_status, render_summary
+from hub.cli_view import register_view_commands
 from hub.ledger.queries import ledger_status, state_counts
 from hub.logging import configure_logging, safe_message
 from hub.pipeline import Hub, SyncSummary
@@ -26,6 +27,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(quarantine_app, name="quarantine")
+register_view_commands(app)  # apikey, api, remind, report
 
 
 def _hub() -> Hub:

@@ -1,0 +1,1 @@
+"""Reports people would rather look at than read: figures, inline SVG, one HTML file."""
