@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     retry_base_s: float = 30.0
     retry_max_s: float = 3600.0
     identity_cache_ttl_s: float = 7 * 24 * 3600.0
+    # Two-way sync: how often each instansi's officer is checked in SIASN for a transfer.
+    officer_check_s: float = 300.0
 
 
 @lru_cache(maxsize=1)

@@ -18,10 +18,11 @@ from hub.settings import (
     LaporSystem,
     SambatSystem,
     Settings,
+    SiasnSystem,
     SikesalSystem,
     SimtramtibumSystem,
 )
-from simulators import dukcapil, laksa, lapor, sambat, sikesal, simtramtibum
+from simulators import dukcapil, laksa, lapor, sambat, siasn, sikesal, simtramtibum
 from simulators.runner import Endpoint, build_apps, running
 
 
@@ -71,6 +72,8 @@ class Sandbox:
             "sambat": system(SambatSystem, "sambat", token=SecretStr(sambat.DEFAULT_TOKEN)),
             "simtramtibum": system(SimtramtibumSystem, "simtramtibum",
                                    token=SecretStr(simtramtibum.DEFAULT_TOKEN)),
+            "siasn": system(SiasnSystem, "siasn", client_id=siasn.DEFAULT_CLIENT_ID,
+                            client_secret=SecretStr(siasn.DEFAULT_SECRET)),
             "dukcapil": system(DukcapilSystem, "dukcapil",
                                password=SecretStr(dukcapil.DukcapilConfig().password)),
             "page_size": 25,

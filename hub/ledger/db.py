@@ -9,8 +9,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, create_engine
 
-from hub.ledger import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from hub.ledger import sync_state  # noqa: F401  (two-way sync tables)
+from hub.ledger import (
+    sync_state,  # noqa: F401  (two-way sync tables)
+    tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 from hub.view import tables as view_tables  # noqa: F401  (API keys, notifications)
 
 

@@ -195,3 +195,73 @@ async def test_bad_input_is_recorded_with_a_reason_and_never_applied(
     assert sum(r == "unknown_ticket" for r, _ in reasons) == 3
     assert ("status_backwards", _tracking(hub, "sikesal")[diproses[0]]) in reasons
     assert not _states(hub)[diproses[0]].in_agreement
+
+
+def _officer_of(sandbox: Sandbox, nip: str) -> dict[str, Any]:
+    staff = {s["nipBaru"]: s for s in sandbox.state("siasn")["staff"]}
+    return staff[nip]
+
+
+async def test_officers_come_from_siasn_and_tickets_follow_a_transfer_to_the_successor(
+        sandbox: Sandbox, db_url: str) -> None:
+    sandbox.admin("siasn", "seed", {"n": 4, "seed": 2})
+    sandbox.seed("sikesal", 15, 9)
+    hub = sandbox.hub(db_url, officer_check_s=0.0)
+    first = await _round(hub, ["sikesal"])
+    assert first.officers_assigned == 15
+    states = _states(hub)
+    reports = _reports(sandbox)
+    dpupr = [s for s in states.values() if s.instansi == "DPUPR-KOTA-JAMBI"]
+    assert dpupr
+    old = dpupr[0].officer_nip or ""
+    assert _officer_of(sandbox, old)["unorNama"].startswith("Dinas Pekerjaan Umum")
+    assert all(s.officer_state == "assigned" for s in states.values())
+    assert all(old in str(reports[s.tracking_id]["petugas"]) for s in dpupr)
+    sandbox.admin("siasn", "advance", {"nip": old})  # moved to another unit
+    moved = await _round(hub, ["sikesal"])
+    assert moved.officers_transferred == len(dpupr)
+    after = _states(hub)
+    successor = {after[s.source_id].officer_nip for s in dpupr}
+    assert len(successor) == 1 and old not in successor
+    new_nip = successor.pop() or ""
+    assert _officer_of(sandbox, new_nip)["unorId"] == dpupr[0].officer_unor  # same unit
+    reports = _reports(sandbox)
+    assert all(new_nip in str(reports[s.tracking_id]["petugas"]) for s in dpupr)
+    audits = [a for a in _audits(hub, "officer.transferred")]
+    assert len(audits) == len(dpupr) and old not in (audits[0].detail or "")
+    before = _writes(sandbox)
+    await _round(hub, ["sikesal"])
+    assert _writes(sandbox) == before  # the petugas write is read back as an echo
+
+
+async def test_siasn_outage_delays_assignment_but_not_the_sync(
+        sandbox: Sandbox, sqlite_url: str) -> None:
+    sandbox.admin("siasn", "seed", {"n": 4, "seed": 2})
+    sandbox.seed("sikesal", 8, 10)
+    sandbox.faults("siasn", error_rate=1.0, error_status=503)
+    hub = sandbox.hub(sqlite_url, officer_check_s=0.0)
+    down = await _round(hub, ["sikesal"])
+    assert "siasn" in down.errors and down.officers_assigned == 0
+    assert down.new_states == 8
+    assert all(s.officer_state == "pending" for s in _states(hub).values())
+    sandbox.faults("siasn", error_rate=0.0)
+    sandbox.admin("siasn", "expire_tokens")  # the cached token is dead: refreshed on 401
+    up = await _round(hub, ["sikesal"])
+    assert up.officers_assigned == 8 and "siasn" not in up.errors
+    assert sandbox.state("siasn")["tokens_issued"] >= 1
+
+
+async def test_a_siasn_record_without_a_unit_is_recorded_and_the_assignment_kept(
+        sandbox: Sandbox, sqlite_url: str) -> None:
+    sandbox.admin("siasn", "seed", {"n": 4, "seed": 3})
+    sandbox.seed("sikesal", 10, 12)
+    hub = sandbox.hub(sqlite_url, officer_check_s=0.0)
+    await _round(hub, ["sikesal"])
+    state = next(iter(_states(hub).values()))
+    nip = state.officer_nip or ""
+    sandbox.admin("siasn", "advance", {"nip": nip, "kind": "no_unit"})
+    before = _writes(sandbox)
+    await _round(hub, ["sikesal"])
+    assert _states(hub)[state.source_id].officer_nip == nip
+    assert _writes(sandbox) == before
+    assert any(i.reason == "siasn_no_unit" and state.instansi in i.detail for i in _issues(hub))
