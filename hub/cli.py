@@ -116,6 +116,38 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readabl
         console.print_json(json.dumps([r.model_dump(mode="json") for r in rows]))
     else:
         render_status(console, rows)
+        from hub.cli_render import render_sync_status
+        from hub.ledger.sync_queries import sync_status
+
+        render_sync_status(console, sync_status(hub.engine))
+
+
+@app.command()
+def reconcile(
+    channels: Annotated[list[str] | None, typer.Argument(help="channels to pull first")] = None,
+    rounds: Annotated[int, typer.Option(help="rounds to run, one after another")] = 1,
+    prefect: Annotated[bool, typer.Option(help="run as a Prefect flow")] = True,
+) -> None:
+    """Two-way status sync: LAPOR! changes to the channels, channel changes to LAPOR!."""
+    from hub.cli_render import render_reconcile
+
+    hub = _hub()
+    names = hub.check_channels(channels)
+    for _ in range(max(1, rounds)):
+        if prefect:
+            configure_prefect_env()
+            from flows.reconcile import reconcile_flow
+            from hub.runtime import use_hub
+
+            use_hub(hub)
+            summary = asyncio.run(reconcile_flow(names))
+        else:
+            from hub.reconcile import reconcile as run_round
+
+            summary = asyncio.run(run_round(hub, names))
+        render_reconcile(console, summary)
+    if summary.errors:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -7,7 +7,9 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from hub.ledger.queries import ChannelStatus, tracking_ids
+from hub.ledger.sync_queries import SyncStatus
 from hub.pipeline import SyncSummary
+from hub.reconcile import ReconcileSummary
 
 
 def render_summary(console: Console, summary: SyncSummary, engine: Engine) -> None:
@@ -43,3 +45,29 @@ def render_status(console: Console, rows: list[ChannelStatus]) -> None:
                       str(s["sent"]), str(s["quarantined"]), str(s["skipped"]), identity,
                       quarantine, watermark)
     console.print(table)
+
+
+def render_sync_status(console: Console, status: SyncStatus) -> None:
+    """Two-way sync: statuses on both sides, how many agree, officers, refused input."""
+    table = Table(title="two-way sync (SP4N-LAPOR! / channel)")
+    for column in ("channel", "tickets", "in agreement", "LAPOR! / channel statuses", "officers"):
+        table.add_column(column)
+    for c in status.channels:
+        pairs = ", ".join(f"{k} {v}" for k, v in sorted(c.pairs.items(), key=lambda kv: -kv[1]))
+        officers = ", ".join(f"{k} {v}" for k, v in sorted(c.officers.items()))
+        table.add_row(c.channel, str(c.tickets), f"{c.agree}/{c.tickets}", pairs, officers)
+    console.print(table)
+    if status.issues:
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(status.issues.items()))
+        console.print(f"[yellow]sync issues (not applied):[/] {shown}")
+
+
+def render_reconcile(console: Console, summary: ReconcileSummary) -> None:
+    s = summary
+    console.print(f"reconcile {s.run_id}: {s.lapor_changes} LAPOR! changes, {s.tickets} tickets; "
+                  f"wrote {s.to_lapor} to LAPOR!, {s.to_channel} to channels; {s.echoes} echoes "
+                  f"ignored; {s.conflicts} conflicts; {s.issues} refused; {s.write_failures} "
+                  f"failed writes; officers {s.officers_assigned} assigned, "
+                  f"{s.officers_transferred} transferred")
+    for name, error in s.errors.items():
+        console.print(f"[red]{name}:[/] {error}")

@@ -50,7 +50,8 @@ def ledger_status(engine: Engine) -> list[ChannelStatus]:
             .group_by(QuarantineRow.channel, QuarantineRow.reason)
         ):
             quarantine.setdefault(channel, {})[reason] = count
-        cursors = {c.channel: c for c in session.exec(select(CursorRow))}
+        # Names with a colon are reserved positions (e.g. ``lapor:changes``), not channels.
+        cursors = {c.channel: c for c in session.exec(select(CursorRow)) if ":" not in c.channel}
     channels = sorted(set(states) | set(quarantine) | set(cursors))
     result = []
     for name in channels:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
+from hub.ledger.sync_queries import sync_status
 from hub.ledger.sync_state import SyncIssueRow, SyncStateRow
 from hub.ledger.tables import AuditRow, TicketRow
 from hub.pipeline import Hub, sync
@@ -94,6 +95,10 @@ async def test_lapor_verification_and_answer_reach_sikesal_and_quiet_rounds_writ
         quiet = await _round(hub, ["sikesal"])
         assert quiet.to_lapor == quiet.to_channel == 0
     assert _writes(sandbox) == before
+    status = sync_status(hub.engine)
+    (row,) = status.channels
+    assert row.tickets == 30 and row.agree == sum(s.in_agreement for s in _states(hub).values())
+    assert sum(row.pairs.values()) == 30
 
 
 async def test_lapor_verification_reaches_sambat_citizens_and_sms_senders_by_sms(
@@ -195,6 +200,8 @@ async def test_bad_input_is_recorded_with_a_reason_and_never_applied(
     assert sum(r == "unknown_ticket" for r, _ in reasons) == 3
     assert ("status_backwards", _tracking(hub, "sikesal")[diproses[0]]) in reasons
     assert not _states(hub)[diproses[0]].in_agreement
+    surfaced = sync_status(hub.engine).issues  # what `lapor-hub status` shows
+    assert surfaced["lapor: unknown_ticket"] == 3 and surfaced["channel: status_backwards"] == 1
 
 
 def _officer_of(sandbox: Sandbox, nip: str) -> dict[str, Any]:
