@@ -14,6 +14,7 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from hub.limits import pull_slot
 from hub.pipeline import Hub, SyncSummary, merge_counts, pull, push_batch, summarize
 from hub.pull import PullResult
 from hub.push import PushCounts
@@ -23,7 +24,8 @@ from hub.runtime import current_hub
 
 @task(name="pull-channel", task_run_name="pull-{channel}", cache_policy=NO_CACHE)
 async def pull_task(channel: str, run_id: str) -> PullResult:
-    return await pull(current_hub(), channel, run_id)
+    async with pull_slot(channel):  # never two pulls of one channel at once, across runs
+        return await pull(current_hub(), channel, run_id)
 
 
 @task(name="push-batch", cache_policy=NO_CACHE)

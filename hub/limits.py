@@ -18,7 +18,8 @@ import asyncio
 import math
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -108,8 +109,28 @@ def dukcapil_gate(settings: LimitSettings | None = None) -> Gate | None:
     return gate
 
 
-async def ensure_limits(settings: LimitSettings | None = None) -> None:
-    """Create or update both limits on the configured Prefect server."""
+def pull_limit(channel: str) -> str:
+    return f"lapor-hub-pull-{channel}"
+
+
+@asynccontextmanager
+async def pull_slot(channel: str) -> AsyncIterator[None]:
+    """Holds the channel's pull slot (limit 1): whoever started the run, from a schedule, an
+    event or the UI with other parameters, on any worker, one pull of a channel at a time."""
+    if prefect_api_url() is None:
+        yield
+        return
+    from prefect.concurrency.asyncio import concurrency
+
+    # A short lease: a worker killed mid-pull frees its channel within a minute.
+    async with concurrency(pull_limit(channel), occupy=1, lease_duration=60):
+        yield
+
+
+async def ensure_limits(
+    settings: LimitSettings | None = None, channels: list[str] | None = None
+) -> None:
+    """Create or update the limits on the configured Prefect server."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import (
         GlobalConcurrencyLimitCreate,
@@ -122,6 +143,7 @@ async def ensure_limits(settings: LimitSettings | None = None) -> None:
         LAPOR_RATE: (max(1, math.floor(s.lapor_per_s)), s.lapor_per_s),
         DUKCAPIL_QUOTA: (s.dukcapil_daily_quota, s.dukcapil_daily_quota / 86_400),
     }
+    wanted.update({pull_limit(c): (1, 0.0) for c in channels or []})
     async with get_client() as client:
         for name, (limit, decay) in wanted.items():
             try:
@@ -140,5 +162,8 @@ async def ensure_limits(settings: LimitSettings | None = None) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(ensure_limits())
+    from hub.deployments import channels as mapped_channels
+    from hub.settings import get_settings
+
+    asyncio.run(ensure_limits(channels=mapped_channels(get_settings().mappings_dir)))
     sys.stdout.write(f"limits ready: {LAPOR_RATE}, {DUKCAPIL_QUOTA}\n")

@@ -11,25 +11,23 @@ The scale-out test drives the same ``Stack`` with PostgreSQL and two workers.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import httpx
-from dotenv import dotenv_values
 
 from hub.deployments import WORK_POOL
+from hub.serve_sandbox import deliver_112, sandbox_env
 from hub.settings import PROJECT_ROOT
 
 Say = Callable[[str], None]
-SANDBOX_112_TOKEN = "sandbox-112-token"  # noqa: S105  (the sandbox's, like sandbox.env)
 
 
 @dataclass
@@ -64,21 +62,6 @@ class StackConfig:
         return f"http://{self.host}:{self.intake_port}"
 
 
-def sandbox_env(root: Path) -> dict[str, str]:
-    """The sandbox credentials (``sandbox.env``), with an intake token for the 112 simulator."""
-    env = {k: v for k, v in dotenv_values(root / "sandbox.env").items() if v is not None}
-    if not any(k.startswith("LAPOR_HUB_INTAKE__TOKENS") for k in env):
-        env["LAPOR_HUB_INTAKE__TOKENS__CALL112"] = SANDBOX_112_TOKEN
-    return env
-
-
-def intake_token(env: Mapping[str, str], channel: str) -> str | None:
-    if token := env.get(f"LAPOR_HUB_INTAKE__TOKENS__{channel.upper()}"):
-        return token
-    tokens = json.loads(env.get("LAPOR_HUB_INTAKE__TOKENS") or "{}")
-    return str(tokens[channel]) if channel in tokens else None
-
-
 class Stack:
     def __init__(self, config: StackConfig, say: Say = lambda _: None) -> None:
         self.config, self.say = config, say
@@ -99,6 +82,8 @@ class Stack:
                 "PREFECT_API_DATABASE_CONNECTION_URL": db,
                 "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                 "PREFECT_WORKER_QUERY_SECONDS": str(c.worker_poll_s),
+                # A run queued behind its channel's running one retries every 2 s, not 30 s.
+                "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "2",
                 "LAPOR_HUB_INTAKE__HOST": c.host,
                 "LAPOR_HUB_INTAKE__PORT": str(c.intake_port),
             }
@@ -205,14 +190,6 @@ class Stack:
         self.wait_http(child, "http://127.0.0.1:8701/_sim/state")
         return child
 
-    def deliver_112(self) -> None:
-        """Ask the 112 simulator to push its calls to the intake, as the real one would."""
-        body = {
-            "target": f"{self.config.intake_url}/events/call112",
-            "token": intake_token(self.env, "call112") or SANDBOX_112_TOKEN,
-        }
-        httpx.post("http://127.0.0.1:8715/_sim/deliver", json=body, timeout=120)
-
     def start(self, simulate: bool = False) -> None:
         c = self.config
         self.say(f"Prefect server on {c.api_url} (logs in {self.log_dir})")
@@ -269,16 +246,10 @@ def running_stack(
         stack.stop()
 
 
-def serve(
-    config: StackConfig,
-    say: Say,
-    simulate: bool = False,
-    env_for_simulate: Mapping[str, str] | None = None,
-) -> int:
+def serve(config: StackConfig, say: Say, simulate: bool = False) -> int:
     """Run until Ctrl-C/SIGTERM or until a child dies; returns the exit code."""
     if simulate:
-        for key, value in (env_for_simulate or sandbox_env(config.root)).items():
-            config.env.setdefault(key, value)
+        config.env = {**sandbox_env(config.root), **config.env}
     stopping: list[int] = []
     handler = lambda sig, _frame: stopping.append(sig)  # noqa: E731
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -288,7 +259,7 @@ def serve(
         ui = config.api_url.removesuffix("/api")
         say(f"ready: Prefect UI at {ui} — deployments, flow runs, artifacts, events")
         if simulate:
-            stack.deliver_112()
+            deliver_112(config.intake_url, stack.env)
             say("the 112 simulator pushed its calls: watch the sync-call112 runs in the UI")
         while not stopping:
             if (gone := stack.dead()) is not None:

@@ -94,7 +94,7 @@ def mark_announced(engine: Engine, done: Announcement) -> None:
 
 class Announcer:
     def __init__(
-        self, engine: Engine, emit: Emit, window_s: float = 0.25, retry_s: float = 2.0
+        self, engine: Engine, emit: Emit, window_s: float = 1.0, retry_s: float = 2.0
     ) -> None:
         self._engine, self._emit = engine, emit
         self._window_s, self._retry_s = window_s, retry_s
