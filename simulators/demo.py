@@ -82,4 +82,7 @@ def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: flo
                        f"[red]{dupes} duplicate reports in LAPOR![/]")
         console.print(f"ledger: {Path(os.environ.get('LAPOR_HUB_DATABASE_URL', 'var/ledger.db'))}"
                       " · details: `.venv/bin/lapor-hub status`")
+        from hub.report.finale import demo_finale
+
+        demo_finale(console)  # reminders, then the report; prints its path
         return code or (1 if dupes else 0)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from hub.report import svg
 from hub.report.figures import ReportFigures, compute
+from hub.sla.compliance import Compliance
 
 CSS = """
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,sans-serif;color:#0f172a;
@@ -41,6 +42,11 @@ def _section(title: str, body: str, wide: bool = False) -> str:
     return f'<section class="{"wide" if wide else ""}"><h2>{escape(title)}</h2>{body}</section>'
 
 
+def _worst_first(groups: list[Compliance]) -> list[Compliance]:
+    """Oversight reads from the top: lowest compliance first, groups with nothing due last."""
+    return sorted(groups, key=lambda c: (c.compliance_pct is None, c.compliance_pct or 0.0))
+
+
 def render(f: ReportFigures) -> str:
     pct = f.sla_total.compliance_pct
     kpis = "".join([
@@ -55,7 +61,7 @@ def render(f: ReportFigures) -> str:
         _section("Status breakdown (SP4N-LAPOR!)", svg.donut(f.by_status, "status breakdown",
                                                                STATUS_COLORS)),
         _section("SLA compliance per OPD (stages done in time, of those due)", svg.compliance_bars(
-            [(c.group, c.compliance_pct, c.late) for c in f.sla_by_instansi],
+            [(c.group, c.compliance_pct, c.late) for c in _worst_first(f.sla_by_instansi)],
             "compliance per OPD"), wide=True),
         _section("Tickets per OPD", svg.hbars(f.by_instansi, "tickets per OPD", svg.PALETTE[4])),
         _section("Backlog: open tickets at the end of each day", svg.area(

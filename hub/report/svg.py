@@ -13,6 +13,12 @@ PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#d
 GOOD, WARN, BAD, MUTED = "#16a34a", "#f59e0b", "#dc2626", "#94a3b8"
 
 
+def _label(name: str, limit: int = 26) -> str:
+    """Escaped, and shortened with an ellipsis so long agency codes never run off the left."""
+    short = name if len(name) <= limit else name[: limit - 1] + "…"
+    return f"<title>{escape(name)}</title>{escape(short)}" if short != name else escape(short)
+
+
 def _svg(width: int, height: int, body: str, label: str) -> str:
     return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg" '
@@ -23,14 +29,14 @@ def hbars(items: dict[str, int], label: str, color: str = PALETTE[0]) -> str:
     """Horizontal bars, one per item, value at the end."""
     if not items:
         return _svg(480, 40, '<text x="8" y="24" fill="#64748b">no tickets</text>', label)
-    row, left, width = 26, 170, 480  # half a page wide: text at the same size as elsewhere
+    row, left, width = 26, 200, 480  # half a page wide: text at the same size as elsewhere
     top = max(items.values()) or 1
     parts = []
     for i, (name, value) in enumerate(items.items()):
         y = i * row + 4
         w = (width - left - 50) * value / top
         parts.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" fill="#334155">'
-                     f'{escape(name)}</text><rect class="bar" x="{left}" y="{y}" width="{w:.1f}" '
+                     f'{_label(name)}</text><rect class="bar" x="{left}" y="{y}" width="{w:.1f}" '
                      f'height="{row - 8}" rx="3" fill="{color}"/><text x="{left + w + 6:.1f}" '
                      f'y="{y + 15}" fill="#0f172a">{value}</text>')
     return _svg(width, len(items) * row + 8, "".join(parts), label)
@@ -42,7 +48,7 @@ def compliance_bars(items: list[tuple[str, float | None, int]], label: str,
 
     Drawn wide (viewBox 1000) because it spans the page: text keeps the size of the other charts.
     """
-    row, left = 28, 190
+    row, left = 28, 230
     span = width - left - 60
     parts = []
     for i, (name, pct, late) in enumerate(items):
@@ -51,7 +57,7 @@ def compliance_bars(items: list[tuple[str, float | None, int]], label: str,
         w = span * (pct or 0) / 100
         text = "nothing due" if pct is None else f"{pct:.0f}%" + (f" · {late} late" if late else "")
         parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" fill="#334155">'
-                     f'{escape(name)}</text><rect x="{left}" y="{y}" width="{span}" '
+                     f'{_label(name, 30)}</text><rect x="{left}" y="{y}" width="{span}" '
                      f'height="{row - 8}" rx="3" fill="#e2e8f0"/><rect class="bar" x="{left}" '
                      f'y="{y}" width="{w:.1f}" height="{row - 8}" rx="3" fill="{color}"/>'
                      f'<text x="{left + 6}" y="{y + 15}" fill="#0f172a">{escape(text)}</text>')

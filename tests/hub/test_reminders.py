@@ -55,7 +55,8 @@ def test_reminders_fire_once_per_stage_and_escalate_once(world: Any) -> None:
 
 def test_failed_delivery_is_retried_not_recorded_again(world: Any) -> None:
     hub, _, root = world
-    httpx.post(f"{root}/_sim/faults", json={"error_rate": 1.0, "error_status": 503}).raise_for_status()
+    faults = {"error_rate": 1.0, "error_status": 503}
+    httpx.post(f"{root}/_sim/faults", json=faults).raise_for_status()
     failed = remind_round(hub, now=NOW)
     assert failed.delivered == 0 and failed.failed == 5 and received(root) == []
     httpx.post(f"{root}/_sim/reset")
