@@ -49,6 +49,7 @@ class StackConfig:
     workers: int = 1
     worker_poll_s: float = 2.0  # Prefect's default is 10 s: too slow for event-triggered runs
     fast_path: bool = False
+    deployments: list[str] | None = None  # names in prefect.yaml; None: all of them
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every child
     log_dir: Path | None = None
     startup_timeout_s: float = 120.0
@@ -158,7 +159,9 @@ class Stack:
             "creating the work pool",
         )
         self.run([sys.executable, "-m", "hub.limits"], "creating the upstream limits")
-        self.run([*_prefect(), "--no-prompt", "deploy", "--all"], "deploying prefect.yaml")
+        names = [a for n in self.config.deployments or [] for a in ("--name", n)]
+        which = names or ["--all"]
+        self.run([*_prefect(), "--no-prompt", "deploy", *which], "deploying prefect.yaml")
 
     def start_worker(self, n: int) -> Child:
         return self.spawn(
