@@ -39,7 +39,7 @@ def render_status(console: Console, rows: list[ChannelStatus]) -> None:
         quarantine = ", ".join(f"{k} {v}" for k, v in sorted(r.quarantine_open.items()))
         watermark = r.watermark.isoformat(timespec="seconds") if r.watermark else "-"
         if r.resume_pending:
-            watermark += " (pull interrupted; resumes)"
+            watermark += " (pull unfinished: the next one resumes)"
         s = r.states
         table.add_row(r.channel, str(r.total), str(s["pending"]), str(s["sending"]),
                       str(s["sent"]), str(s["quarantined"]), str(s["skipped"]), identity,

@@ -124,15 +124,17 @@ def _finish(engine: Engine, channel: str, watermark: datetime | None) -> None:
             row.watermark = max(watermark, old) if old else watermark
         if row.resume_token is None:
             row.run_started_watermark = None
-        row.updated_at = utcnow()
+        row.in_progress, row.updated_at = False, utcnow()
         session.add(row)
         session.commit()
 
 
-def _start(engine: Engine, channel: str, since: datetime | None) -> None:
+def _start(engine: Engine, channel: str, since: datetime | None, resuming: bool) -> None:
     with Session(engine) as session:
         row = session.get(CursorRow, channel) or CursorRow(channel=channel)
-        row.run_started_watermark = since
+        if not resuming:
+            row.run_started_watermark = since
+        row.in_progress = True
         session.add(row)
         session.commit()
 
@@ -153,7 +155,7 @@ async def pull_channel(engine: Engine, source: Source, mapping: ChannelMapping,
         since = None
         if cursor.watermark is not None:
             since = as_utc(cursor.watermark) - timedelta(seconds=overlap_s)
-        _start(engine, channel, since)
+    _start(engine, channel, since, resuming=resume is not None)
     newest: datetime | None = None
     seen_tokens: set[str] = set()
     while True:

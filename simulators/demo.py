@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import typer
 from dotenv import load_dotenv
 from rich.console import Console
 from rich.table import Table
@@ -50,6 +51,33 @@ def _deliver_112_calls(console: Console, urls: dict[str, str]) -> None:
                   f"{counts['rejected']} rejected (kept in quarantine)")
 
 
+def _two_way(console: Console, urls: dict[str, str]) -> None:
+    """LAPOR!'s admins verify and answer, an OPD closes tickets in Sikesal; reconcile carries both
+    ways, and a second round on the now quiet system writes nothing (no echo loop)."""
+    from hub.cli import reconcile
+    from hub.cli import status as show_status
+
+    console.rule("two-way status: LAPOR! admins act, an OPD closes tickets in Sikesal")
+    lapor_root = root_of(urls["lapor"])
+    httpx.post(f"{lapor_root}/_sim/advance", json={"n": 150}, timeout=60).raise_for_status()
+    sikesal = urls["sikesal"]
+    token = os.environ.get("LAPOR_HUB_SIKESAL__TOKEN", "")
+    closed = 0
+    for record in httpx.get(f"{root_of(sikesal)}/_sim/state", timeout=60).json()["records"][:10]:
+        response = httpx.patch(f"{sikesal}/pengaduan/{record['id']}", timeout=30,
+                               headers={"Authorization": f"Bearer {token}"},
+                               json={"status": "selesai", "catatan": "Sudah ditangani OPD."})
+        closed += response.status_code == 200
+    console.print(f"LAPOR! admins moved 150 reports along; an OPD closed {closed} Sikesal tickets")
+    for label in ("round 1", "round 2 (quiet: must write nothing)"):
+        console.rule(f"reconcile, {label}")
+        try:
+            reconcile(channels=None, rounds=1, prefect=False)
+        except typer.Exit:
+            console.print("[red]reconcile reported errors (see above)[/]")
+    show_status(as_json=False)
+
+
 def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: float = 0.03) -> int:
     from hub.cli import run_sync_command
 
@@ -80,6 +108,7 @@ def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: flo
         console.print(table)
         console.print("[green]exactly once: no duplicates[/]" if dupes == 0 else
                        f"[red]{dupes} duplicate reports in LAPOR![/]")
+        _two_way(console, urls)
         console.print(f"ledger: {Path(os.environ.get('LAPOR_HUB_DATABASE_URL', 'var/ledger.db'))}"
                       " · details: `.venv/bin/lapor-hub status`")
         from hub.report.finale import demo_finale

@@ -61,7 +61,7 @@ def ledger_status(engine: Engine) -> list[ChannelStatus]:
             channel=name, states=counts, total=sum(counts.values()),
             identity=identity.get(name, {}), quarantine_open=quarantine.get(name, {}),
             watermark=as_utc(cursor.watermark) if cursor and cursor.watermark else None,
-            resume_pending=bool(cursor and cursor.resume_token)))
+            resume_pending=bool(cursor and cursor.in_progress)))
     return result
 
 

@@ -72,6 +72,8 @@ class CursorRow(SQLModel, table=True):
     # Opaque page token of a pull that stopped midway; the next run resumes from it.
     resume_token: str | None = Field(default=None, sa_column=Column(Text))
     run_started_watermark: datetime | None = Field(default=None, sa_type=TZ)
+    # A pull started and has not finished (it crashed or is running): the next one resumes.
+    in_progress: bool = False
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
