@@ -139,19 +139,7 @@ def ingest_page(
                                  detail=_dumps({"version": ticket.source_version,
                                                 "content_changed": changed})))
         result.skipped = _store_skipped(session, channel, skipped or [], run_id)
-        fresh = {entry_fingerprint(e): e for e in quarantined}
-        if fresh:
-            known = set(session.exec(select(QuarantineRow.fingerprint).where(
-                col(QuarantineRow.fingerprint).in_(list(fresh)))))
-            for digest, entry in fresh.items():
-                if digest in known:
-                    continue
-                session.add(QuarantineRow(
-                    channel=entry.channel, source_id=entry.source_id,
-                    source_version=entry.source_version, stage=entry.stage, reason=entry.reason,
-                    detail=entry.detail, schema_path=entry.schema_path, raw=_dumps(entry.raw),
-                    fingerprint=digest, run_id=run_id))
-                result.quarantined += 1
+        result.quarantined = add_quarantine(session, quarantined, run_id)
         if latest:
             session.flush()
             open_entries = session.exec(select(QuarantineRow).where(
@@ -202,3 +190,23 @@ def _store_skipped(session: Session, channel: str, skipped: list[Skipped],
         existing[item.source_id] = row
         stored += 1
     return stored
+
+
+def add_quarantine(session: Session, entries: list[QuarantineEntry], run_id: str | None) -> int:
+    """Add entries not already quarantined (same record, same failure); returns how many."""
+    fresh = {entry_fingerprint(e): e for e in entries}
+    if not fresh:
+        return 0
+    known = set(session.exec(select(QuarantineRow.fingerprint).where(
+        col(QuarantineRow.fingerprint).in_(list(fresh)))))
+    added = 0
+    for digest, entry in fresh.items():
+        if digest in known:
+            continue
+        session.add(QuarantineRow(
+            channel=entry.channel, source_id=entry.source_id,
+            source_version=entry.source_version, stage=entry.stage, reason=entry.reason,
+            detail=entry.detail, schema_path=entry.schema_path, raw=_dumps(entry.raw),
+            fingerprint=digest, run_id=run_id))
+        added += 1
+    return added
