@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hub.ledger.tables import AuditRow, CursorRow, QuarantineRow, SendState, TicketRow, utcnow
@@ -94,7 +95,32 @@ def ingest_page(
     skipped: list[Skipped] | None = None,
     move_cursor: bool = True,
 ) -> IngestResult:
-    """Store one page; ``move_cursor=False`` for a replay, which is no position in any feed."""
+    """Store one page; ``move_cursor=False`` for a replay, which is no position in any feed.
+
+    Two pulls of one channel may race (a manual sync beside a scheduled one): the loser of an
+    insert race rolls back and stores the page again, now seeing the winner's rows as existing.
+    """
+    for attempt in range(3):
+        try:
+            return _ingest_once(engine, channel, mapped, quarantined, resume_token=resume_token,
+                                run_id=run_id, skipped=skipped, move_cursor=move_cursor)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _ingest_once(
+    engine: Engine,
+    channel: str,
+    mapped: list[Mapped],
+    quarantined: list[QuarantineEntry],
+    *,
+    resume_token: str | None,
+    run_id: str | None,
+    skipped: list[Skipped] | None,
+    move_cursor: bool,
+) -> IngestResult:
     result = IngestResult(unchanged=len(mapped))
     latest = _latest_per_source(mapped)
     now = utcnow()

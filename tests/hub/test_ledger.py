@@ -116,3 +116,24 @@ def test_retry_and_quarantine_outcomes(engine: Engine) -> None:
     with Session(engine) as session:
         [q] = session.exec(select(QuarantineRow))
         assert q.stage == "push" and q.reason == "lapor_rejected" and q.raw
+
+
+def test_two_pulls_storing_the_same_page_at_once_both_succeed(engine: Engine) -> None:
+    page = [ticket(i) for i in range(1, 31)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def pull() -> None:
+        barrier.wait()
+        try:
+            _ingest(engine, *page)
+        except BaseException as exc:  # reported below; a thread cannot raise into the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pull) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(_rows(engine)) == 30
