@@ -18,29 +18,19 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import httpx
 import structlog
 from sqlalchemy import Engine, func
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from hub.ledger.tables import TZ, InboundEventRow, utcnow
+from hub.ledger.db import init_db
+from hub.ledger.tables import AnnounceMarkRow, InboundEventRow, utcnow
 
 log = structlog.get_logger(__name__)
 
 EVENT_RECEIVED = "lapor-hub.event.received"  # the deployments' triggers expect this name
-
-
-class AnnounceMarkRow(SQLModel, table=True):
-    """Per channel: the last inbound row whose arrival Prefect has been told about."""
-
-    __tablename__ = "announce_mark"
-
-    channel: str = Field(primary_key=True, max_length=32)
-    last_id: int = 0
-    announced_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
 @dataclass(frozen=True)
@@ -55,7 +45,8 @@ Emit = Callable[[Announcement], Awaitable[None]]
 
 
 def init_outbox(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine, tables=[AnnounceMarkRow.__table__])  # type: ignore[attr-defined]
+    """The outbox's table is part of the ledger's schema (``init_db`` migrates it)."""
+    init_db(engine)
 
 
 def pending(engine: Engine) -> list[Announcement]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from hub.ledger import (
     sync_state,  # noqa: F401  (two-way sync tables)
@@ -39,5 +42,30 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
 def init_db(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Bring the ledger's schema to the newest migration (Alembic), creating it if empty."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Several workers starting on a fresh database: one migrates, the others wait.
+            connection.execute(text("SELECT pg_advisory_xact_lock(7261584)"))
+        tables = set(inspect(connection).get_table_names())
+        if "ticket" in tables and "alembic_version" not in tables:
+            raise RuntimeError(
+                "this ledger was created before migrations existed; recreate it, or stamp it "
+                "with `alembic -x url=<database url> stamp 0001` if it matches schema v1")
+        command.upgrade(alembic_config(connection), "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -136,3 +136,13 @@ class InboundEventRow(SQLModel, table=True):
     event_id: str = Field(max_length=64)
     payload: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class AnnounceMarkRow(SQLModel, table=True):
+    """Per channel: the last inbound row whose arrival Prefect has been told about (outbox)."""
+
+    __tablename__ = "announce_mark"
+
+    channel: str = Field(primary_key=True, max_length=32)
+    last_id: int = 0
+    announced_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
