@@ -73,6 +73,17 @@ def json_body(response: httpx.Response) -> Any:
         raise BadShape("body is not JSON") from None
 
 
+def data_page(response: httpx.Response) -> tuple[dict[str, Any], list[Any]]:
+    """The JSON object of a paged feed and its ``data`` list, or :class:`BadShape`."""
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise BadShape(fields=["(root)"])
+    records = body.get("data")
+    if not isinstance(records, list):
+        raise BadShape(fields=["data"])
+    return body, records
+
+
 def validate(model: type[M], data: Any) -> M:
     """``model`` validated from ``data``, or :class:`BadShape` naming the failing fields."""
     try:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from connectors.http import BadShape, BaseClient, Call, json_body
+from connectors.http import BadShape, BaseClient, Call, data_page
 
 Sort = Literal["updated_at", "-updated_at"]
 MAX_PAGE_SIZE = 200  # the server answers 422 above this
@@ -70,12 +70,7 @@ class LaksaClient(BaseClient):
 
 
 def _parse_page(response: httpx.Response, asked: int) -> LaksaPage:
-    body = json_body(response)
-    if not isinstance(body, dict):
-        raise BadShape(fields=["(root)"])
-    records = body.get("data")
-    if not isinstance(records, list):
-        raise BadShape(fields=["data"])
+    body, records = data_page(response)
     numbers = {name: body.get(name) for name in ("page", "page_size", "total")}
     # page and page_size start at 1; a zero page_size would make the paging never end.
     floor = {"page": 1, "page_size": 1, "total": 0}

@@ -14,7 +14,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from connectors.errors import PagingLoopError
-from connectors.http import BadShape, BaseClient, Call, json_body
+from connectors.http import BadShape, BaseClient, Call, data_page, json_body
 
 _FEED = "/api/sambat"
 
@@ -81,12 +81,7 @@ class SambatClient(BaseClient):
 
 
 def _parse_page(response: httpx.Response, call: Call) -> FeedPage:
-    body = json_body(response)
-    if not isinstance(body, dict):
-        raise BadShape(fields=["(root)"])
-    records = body.get("data")
-    if not isinstance(records, list):
-        raise BadShape(fields=["data"])
+    body, records = data_page(response)
     last_id = body.get("last_id")
     # bool is an int in Python; a feed position never is.
     if not isinstance(last_id, int) or isinstance(last_id, bool) or last_id < 0:

@@ -15,7 +15,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from connectors.errors import PagingLoopError
-from connectors.http import BadShape, BaseClient, Call, json_body
+from connectors.http import BadShape, BaseClient, Call, data_page, json_body
 
 
 class RawPage(BaseModel):
@@ -88,12 +88,7 @@ class SikesalClient(BaseClient):
 
 
 def _parse_page(response: httpx.Response, call: Call) -> RawPage:
-    body = json_body(response)
-    if not isinstance(body, dict):
-        raise BadShape(fields=["(root)"])
-    records = body.get("data")
-    if not isinstance(records, list):
-        raise BadShape(fields=["data"])
+    body, records = data_page(response)
     next_cursor = body.get("next_cursor")
     if next_cursor is not None and not isinstance(next_cursor, str):
         raise BadShape(fields=["next_cursor"])
