@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -63,3 +63,16 @@ def admin_router(backend: SimBackend, faults: FaultInjector) -> APIRouter:
         return {"reset": True}
 
     return router
+
+
+def sandbox_app(title: str, backend: SimBackend, faults: FaultInjector,
+                *routers: APIRouter) -> FastAPI:
+    """A simulator: its real-contract routers, the ``/_sim`` admin API, and its state on
+    ``app.state`` (``store``/``backend``, ``faults``) for tests that drive it in process."""
+    app = FastAPI(title=title)
+    for router in routers:
+        app.include_router(router)
+    app.include_router(admin_router(backend, faults))
+    app.state.store = app.state.backend = backend
+    app.state.faults = faults
+    return app

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Response
 from fastapi.responses import JSONResponse
 
-from simulators.admin import SeedRequest, admin_router
+from simulators.admin import SeedRequest, sandbox_app
 from simulators.auth import bearer_auth
 from simulators.clock import LogicalClock
 from simulators.faults import FaultInjector
@@ -117,10 +117,5 @@ def api_router(store: LaksaStore, faults: FaultInjector, token: str) -> APIRoute
 def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) -> FastAPI:
     faults = FaultInjector()
     store = LaksaStore(clock or LogicalClock(), faults)
-    app = FastAPI(title="Laksa (Kota Tangerang) sandbox")
-    app.include_router(api_router(store, faults, token))
-    app.include_router(admin_router(store, faults))
-    app.state.store = store
-    app.state.backend = store
-    app.state.faults = faults
-    return app
+    return sandbox_app("Laksa (Kota Tangerang) sandbox", store, faults,
+                       api_router(store, faults, token))

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulators.admin import SeedRequest, admin_router
+from simulators.admin import SeedRequest, sandbox_app
 from simulators.auth import bearer_auth
 from simulators.clock import LogicalClock, iso
 from simulators.faults import FaultInjector
@@ -163,10 +163,5 @@ def api_router(store: SambatStore, faults: FaultInjector, token: str) -> APIRout
 def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) -> FastAPI:
     faults = FaultInjector()
     store = SambatStore(clock or LogicalClock(), faults)
-    app = FastAPI(title="Sambat (Kota Malang) sandbox")
-    app.include_router(api_router(store, faults, token))
-    app.include_router(admin_router(store, faults))
-    app.state.store = store
-    app.state.backend = store
-    app.state.faults = faults
-    return app
+    return sandbox_app("Sambat (Kota Malang) sandbox", store, faults,
+                       api_router(store, faults, token))

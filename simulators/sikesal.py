@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from simulators.admin import SeedRequest, admin_router
+from simulators.admin import SeedRequest, sandbox_app
 from simulators.auth import bearer_auth
 from simulators.clock import WIB, LogicalClock, iso
 from simulators.faults import FaultInjector
@@ -174,10 +174,5 @@ def api_router(store: SikesalStore, faults: FaultInjector, token: str) -> APIRou
 def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) -> FastAPI:
     faults = FaultInjector()
     store = SikesalStore(clock or LogicalClock(), faults)
-    app = FastAPI(title="Sikesal (Kota Jambi) sandbox")
-    app.include_router(api_router(store, faults, token))
-    app.include_router(admin_router(store, faults))
-    app.state.store = store
-    app.state.backend = store
-    app.state.faults = faults
-    return app
+    return sandbox_app("Sikesal (Kota Jambi) sandbox", store, faults,
+                       api_router(store, faults, token))

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Response
 
-from simulators.admin import SeedRequest, admin_router
+from simulators.admin import SeedRequest, sandbox_app
 from simulators.auth import bearer_auth
 from simulators.clock import WIB, LogicalClock
 from simulators.faults import FaultInjector
@@ -150,10 +150,5 @@ def api_router(store: SimtramtibumStore, faults: FaultInjector, token: str) -> A
 def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) -> FastAPI:
     faults = FaultInjector()
     store = SimtramtibumStore(clock or LogicalClock(), faults)
-    app = FastAPI(title="Simtramtibum / Sistramas (Kota Pekalongan) sandbox")
-    app.include_router(api_router(store, faults, token))
-    app.include_router(admin_router(store, faults))
-    app.state.store = store
-    app.state.backend = store
-    app.state.faults = faults
-    return app
+    return sandbox_app("Simtramtibum / Sistramas (Kota Pekalongan) sandbox", store, faults,
+                       api_router(store, faults, token))
