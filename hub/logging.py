@@ -261,6 +261,9 @@ def configure_logging(*, json: bool | None = None, level: str = "INFO") -> None:
         cache_logger_on_first_use=False,
     )
 
+    # A handler that fails (e.g. Prefect's formatter outside a run) would otherwise print the
+    # original exception, unmasked, in the "--- Logging error ---" report on stderr.
+    logging.raiseExceptions = False
     _install_record_factory()
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:

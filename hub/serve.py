@@ -48,6 +48,7 @@ class StackConfig:
     prefect_db_url: str | None = None
     workers: int = 1
     worker_poll_s: float = 2.0  # Prefect's default is 10 s: too slow for event-triggered runs
+    worker_limit: int | None = None  # flow runs one worker takes at once (None: no limit)
     fast_path: bool = False
     deployments: list[str] | None = None  # names in prefect.yaml; None: all of them
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every child
@@ -176,6 +177,7 @@ class Stack:
                 "process",
                 "--name",
                 f"lapor-hub-{n}",
+                *(["--limit", str(self.config.worker_limit)] if self.config.worker_limit else []),
             ],
         )
 

@@ -82,6 +82,8 @@ def test_two_workers_on_postgres_send_every_ticket_exactly_once(
     init_outbox(engine)
     config = StackConfig(prefect_port=free_port(), intake_port=free_port(),
                          prefect_db_url=prefect_pg_url, workers=2, worker_poll_s=1.0,
+                         # One run per worker at a time: two runs at once need both workers.
+                         worker_limit=1,
                          env=settings_env(settings), log_dir=tmp_path / "logs")
     stack = Stack(config)
     try:
