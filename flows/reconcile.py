@@ -7,12 +7,14 @@ batches of hundreds of tickets with bounded concurrency inside, never a task per
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from prefect import flow, task
 from prefect.artifacts import acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from flows.reminders import figures_task
 from flows.sync import pull_task
 from hub.reconcile import ReconcileSummary, reconcile
 from hub.runtime import current_hub
@@ -35,4 +37,5 @@ async def reconcile_flow(channels: list[str] | None = None) -> ReconcileSummary:
         key="reconcile-summary", table=[summary.model_dump(exclude={"errors"})],
         description="One reconcile round: LAPOR! changes read, writes each way, echoes "
         "ignored, conflicts decided by policy, refused input (`lapor-hub status`).")
+    figures_task(datetime.now(UTC).strftime("%Y-%m"))  # the month's SLA figures, as markdown
     return summary
