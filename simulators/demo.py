@@ -51,30 +51,43 @@ def _deliver_112_calls(console: Console, urls: dict[str, str]) -> None:
                   f"{counts['rejected']} rejected (kept in quarantine)")
 
 
-def _two_way(console: Console, urls: dict[str, str]) -> None:
-    """LAPOR!'s admins verify and answer, an OPD closes tickets in Sikesal; reconcile carries both
-    ways, and a second round on the now quiet system writes nothing (no echo loop)."""
+def _reconcile(console: Console, label: str) -> None:
     from hub.cli import reconcile
+
+    console.rule(f"reconcile, {label}")
+    try:
+        reconcile(channels=None, rounds=1, prefect=False)
+    except typer.Exit:
+        console.print("[red]reconcile reported errors (see above)[/]")
+
+
+def _two_way(console: Console, urls: dict[str, str]) -> None:
+    """Statuses both ways: align, let LAPOR!'s admins act and an OPD close tickets in Sikesal,
+    carry both to the other side, then show that a quiet round writes nothing (no echo loop)."""
     from hub.cli import status as show_status
 
-    console.rule("two-way status: LAPOR! admins act, an OPD closes tickets in Sikesal")
-    lapor_root = root_of(urls["lapor"])
-    httpx.post(f"{lapor_root}/_sim/advance", json={"n": 150}, timeout=60).raise_for_status()
-    sikesal = urls["sikesal"]
-    token = os.environ.get("LAPOR_HUB_SIKESAL__TOKEN", "")
+    _reconcile(console, "round 1 (channels' own statuses to LAPOR!)")
+    console.rule("LAPOR! admins verify and answer; an OPD closes tickets in Sikesal")
+    # LAPOR!'s admins act on reports from the channels that take writes back (Sikesal, Sambat).
+    reports = lapor_state(urls["lapor"])
+    ids = [str(r["tracking_id"]) for r in reports
+           if r["sumber"] in {"SIKESAL-JAMBI", "SAMBAT-MALANG"}][::2]
+    httpx.post(f"{root_of(urls['lapor'])}/_sim/advance", json={"n": len(ids), "tracking_ids": ids},
+               timeout=60).raise_for_status()
+    sikesal, token = urls["sikesal"], os.environ.get("LAPOR_HUB_SIKESAL__TOKEN", "")
     closed = 0
     for record in httpx.get(f"{root_of(sikesal)}/_sim/state", timeout=60).json()["records"][:10]:
         response = httpx.patch(f"{sikesal}/pengaduan/{record['id']}", timeout=30,
                                headers={"Authorization": f"Bearer {token}"},
                                json={"status": "selesai", "catatan": "Sudah ditangani OPD."})
         closed += response.status_code == 200
-    console.print(f"LAPOR! admins moved 150 reports along; an OPD closed {closed} Sikesal tickets")
-    for label in ("round 1", "round 2 (quiet: must write nothing)"):
-        console.rule(f"reconcile, {label}")
-        try:
-            reconcile(channels=None, rounds=1, prefect=False)
-        except typer.Exit:
-            console.print("[red]reconcile reported errors (see above)[/]")
+    console.print(f"LAPOR! admins moved {len(ids)} Sikesal/Sambat reports along; "
+                  f"an OPD closed {closed} Sikesal tickets")
+    _reconcile(console, "round 2 (both directions)")
+    sambat = httpx.get(f"{root_of(urls['sambat'])}/_sim/state", timeout=60).json()
+    sms = sambat.get("sms_keluar", [])
+    console.print(f"Sambat: {len(sms)} SMS replies went out to citizens who reported by SMS")
+    _reconcile(console, "round 3 (quiet: must write nothing)")
     show_status(as_json=False)
 
 
