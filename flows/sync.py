@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from hub.limits import pull_slot
-from hub.pipeline import Hub, SyncSummary, merge_counts, pull, push_batch, summarize
+from hub.pipeline import Hub, SyncSummary, pull, push_batch, push_while_pulling, summarize
 from hub.pull import PullResult
 from hub.push import PushCounts
 from hub.run_report import quarantine_markdown
@@ -42,12 +42,19 @@ async def sync_flow(channels: list[str] | None = None) -> SyncSummary:
     hub: Hub = current_hub()
     names = hub.check_channels(channels)
     run_id = _run_id()
-    results = await asyncio.gather(*(pull_task(n, run_id) for n in names),
-                                   return_exceptions=True)
+    pulls_done = asyncio.Event()
+
+    async def pull_all() -> list[PullResult | BaseException]:
+        try:
+            return await asyncio.gather(*(pull_task(n, run_id) for n in names),
+                                        return_exceptions=True)
+        finally:
+            pulls_done.set()
+
+    # Push tasks start as soon as pages are stored; each is one claimed batch, never a ticket.
+    results, totals = await asyncio.gather(
+        pull_all(), push_while_pulling(hub, names, pulls_done, lambda: push_task(names, run_id)))
     pulls: dict[str, PullResult | BaseException] = dict(zip(names, results, strict=True))
-    totals: dict[str, PushCounts] = {}
-    while batch := await push_task(names, run_id):
-        merge_counts(totals, batch)
     summary = summarize(run_id, names, pulls, totals)
     await acreate_table_artifact(
         key="sync-summary",

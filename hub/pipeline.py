@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -15,7 +15,7 @@ from connectors.errors import ConnectorError
 from hub import limits
 from hub.clients import Transports, dukcapil_client, lapor_client
 from hub.identity import IdentityResolver
-from hub.ledger.claims import claim_batch
+from hub.ledger.claims import any_due, claim_batch
 from hub.ledger.db import init_db, make_engine
 from hub.mapping import ChannelMapping
 from hub.mapping_file import load_mappings
@@ -130,6 +130,29 @@ async def push_all(hub: Hub, channels: list[str] | None = None,
     return totals
 
 
+PushOne = Callable[[], Awaitable[dict[str, PushCounts]]]
+
+
+async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: asyncio.Event,
+                             push_one: PushOne, idle_s: float = 0.25) -> dict[str, PushCounts]:
+    """Push claimed batches while the pulls are still storing pages, then until nothing is due.
+
+    Pushing alongside the pull means the first ticket of a large backlog goes out seconds after
+    it was stored, not after the whole backlog was read; HTTP waits of both overlap.
+    """
+    totals: dict[str, PushCounts] = {}
+    lease = hub.settings.sending_lease_s
+    while True:
+        # Read before looking: if the pulls had ended, this look sees everything they stored.
+        finished = pulls_done.is_set()
+        if any_due(hub.engine, lease_s=lease, channels=channels):
+            merge_counts(totals, await push_one())
+            continue
+        if finished:
+            return totals
+        await asyncio.sleep(idle_s)
+
+
 def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | BaseException],
               push: dict[str, PushCounts]) -> SyncSummary:
     out: dict[str, ChannelSummary] = {}
@@ -157,14 +180,25 @@ def describe(exc: BaseException) -> str:
 
 async def sync(hub: Hub, channels: list[str] | None = None,
                run_id: str | None = None) -> SyncSummary:
-    """Pull every channel concurrently, then push until nothing is due. No Prefect needed."""
+    """Pull every channel concurrently and push as pages land. No Prefect needed."""
     names = hub.check_channels(channels)
     run_id = run_id or uuid.uuid4().hex
-    results = await asyncio.gather(*(pull(hub, n, run_id) for n in names), return_exceptions=True)
+    pulls_done = asyncio.Event()
+
+    async def pull_all() -> list[PullResult | BaseException]:
+        try:
+            return await asyncio.gather(*(pull(hub, n, run_id) for n in names),
+                                        return_exceptions=True)
+        finally:
+            pulls_done.set()
+
+    results, pushed = await asyncio.gather(
+        pull_all(),
+        push_while_pulling(hub, names, pulls_done, lambda: push_batch(hub, names, run_id)))
     pulls: dict[str, PullResult | BaseException] = dict(zip(names, results, strict=True))
     for name, result in pulls.items():
         if isinstance(result, BaseException) and not isinstance(result, Exception):
             raise result  # KeyboardInterrupt, cancellation: not ours to swallow
         if isinstance(result, BaseException):
             log.error("channel.pull_failed", channel=name, error=describe(result))
-    return summarize(run_id, names, pulls, await push_all(hub, names, run_id))
+    return summarize(run_id, names, pulls, pushed)

@@ -69,6 +69,15 @@ def _claimable(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
     )
 
 
+def any_due(engine: Engine, *, lease_s: float, channels: list[str] | None = None) -> bool:
+    """Whether a claim would find anything now: a cheap look before starting a push task."""
+    where = _claimable(utcnow(), lease_s)
+    if channels:
+        where = and_(where, col(TicketRow.channel).in_(channels))
+    with Session(engine) as session:
+        return session.exec(select(TicketRow.id).where(where).limit(1)).first() is not None
+
+
 def claim_batch(
     engine: Engine,
     *,
