@@ -204,7 +204,7 @@ def demo(
     tickets: Annotated[int, typer.Option(help="tickets to seed per channel")] = 200,
     seed: Annotated[int, typer.Option()] = 42,
 ) -> None:
-    """Sandbox demo: simulators, two sync runs, and a duplicate check against LAPOR!."""
+    """Sandbox demo: simulators, two syncs, duplicate check, two-way status, SLA report."""
     from simulators.demo import run_demo
 
     raise typer.Exit(run_demo(console, tickets=tickets, seed=seed))
