@@ -8,6 +8,8 @@ it rather than fail the page here. Only the envelope (``data``, ``page``, ``page
 Page numbers are not a position: records updated between two fetches shift the pages. This client
 only fetches what it is asked; how to page safely over a changing list is the caller's choice
 (the hub pages newest first, see ``hub/sources/laksa.py``).
+
+``follow_up`` is the (assumed) officer's write: a status with a note to the citizen.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from connectors.http import BadShape, BaseClient, Call, data_page
+from connectors.http import BadShape, BaseClient, Call, data_page, json_body
 
 Sort = Literal["updated_at", "-updated_at"]
+Status = Literal["menunggu", "proses", "selesai"]
 MAX_PAGE_SIZE = 200  # the server answers 422 above this
 
 
@@ -68,6 +71,20 @@ class LaksaClient(BaseClient):
                 return
             page += 1
 
+    async def follow_up(self, id: str, status: Status, catatan: str, oleh: str) -> Any:
+        """``POST /api/laporan/{id}/tindak-lanjut`` (assumed); returns the updated record, raw.
+
+        Not idempotent, the Sambat ``reply`` choice rather than the Sikesal ``update_status`` one:
+        the status part would converge if sent twice, but every call also appends ``catatan`` to
+        the report's ``tindak_lanjut``, which the citizen reads in the app. So it is retried only
+        when nothing was sent (429, no connection); an uncertain outcome is an
+        ``AmbiguousWriteError``: the next pull shows whether it landed; it is never sent again
+        blindly (the reconcile engine records it as an issue instead).
+        """
+        return await self.call("POST", "/api/laporan/{id}/tindak-lanjut", path_params={"id": id},
+                               json={"status": status, "catatan": catatan, "oleh": oleh},
+                               idempotent=False, parse=_parse_record)
+
 
 def _parse_page(response: httpx.Response, asked: int) -> LaksaPage:
     body, records = data_page(response)
@@ -82,3 +99,10 @@ def _parse_page(response: httpx.Response, asked: int) -> LaksaPage:
         raise BadShape("a different page than the one asked for", fields=["page"])
     return LaksaPage(records=records, page=asked, page_size=int(numbers["page_size"] or 1),
                      total=int(numbers["total"] or 0))
+
+
+def _parse_record(response: httpx.Response, call: Call) -> Any:
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise BadShape(fields=["(root)"])
+    return body
