@@ -52,10 +52,10 @@ async def sync_flow(channels: list[str] | None = None) -> SyncSummary:
             pulls_done.set()
 
     # Push tasks start as soon as pages are stored; each is one claimed batch, never a ticket.
-    results, totals = await asyncio.gather(
+    results, (totals, push_error) = await asyncio.gather(
         pull_all(), push_while_pulling(hub, names, pulls_done, lambda: push_task(names, run_id)))
     pulls: dict[str, PullResult | BaseException] = dict(zip(names, results, strict=True))
-    summary = summarize(run_id, names, pulls, totals)
+    summary = summarize(run_id, names, pulls, totals, push_error)
     await acreate_table_artifact(
         key="sync-summary",
         table=[c.model_dump() for c in summary.channels.values()],

@@ -20,7 +20,7 @@ from hub.ledger.db import init_db, make_engine
 from hub.mapping import ChannelMapping
 from hub.mapping_file import load_mappings
 from hub.pull import PullResult, pull_channel
-from hub.push import PushCounts, Pusher, PushPolicy
+from hub.push import PushAborted, PushCounts, Pusher, PushPolicy
 from hub.settings import Settings
 from hub.sources import open_source
 from hub.validation import RawValidator
@@ -81,10 +81,12 @@ class ChannelSummary(BaseModel):
 class SyncSummary(BaseModel):
     run_id: str
     channels: dict[str, ChannelSummary]
+    push_error: str | None = None  # LAPOR! refused the hub itself (e.g. its token): nothing sent
 
     @property
     def errors(self) -> dict[str, str]:
-        return {name: c.error for name, c in self.channels.items() if c.error}
+        failed = {name: c.error for name, c in self.channels.items() if c.error}
+        return failed | ({"lapor": self.push_error} if self.push_error else {})
 
 
 async def pull(hub: Hub, channel: str, run_id: str | None = None,
@@ -134,11 +136,13 @@ PushOne = Callable[[], Awaitable[dict[str, PushCounts]]]
 
 
 async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: asyncio.Event,
-                             push_one: PushOne, idle_s: float = 0.25) -> dict[str, PushCounts]:
+                             push_one: PushOne, idle_s: float = 0.25,
+                             ) -> tuple[dict[str, PushCounts], str | None]:
     """Push claimed batches while the pulls are still storing pages, then until nothing is due.
 
     Pushing alongside the pull means the first ticket of a large backlog goes out seconds after
-    it was stored, not after the whole backlog was read; HTTP waits of both overlap.
+    it was stored, not after the whole backlog was read; HTTP waits of both overlap. Returns the
+    counts and, when LAPOR! refused the hub itself, why pushing stopped (the pulls go on).
     """
     totals: dict[str, PushCounts] = {}
     lease = hub.settings.sending_lease_s
@@ -146,15 +150,19 @@ async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: asyncio.
         # Read before looking: if the pulls had ended, this look sees everything they stored.
         finished = pulls_done.is_set()
         if any_due(hub.engine, lease_s=lease, channels=channels):
-            merge_counts(totals, await push_one())
+            try:
+                merge_counts(totals, await push_one())
+            except PushAborted as exc:
+                log.error("push.aborted", error=str(exc))
+                return totals, f"LAPOR! refused the hub: {exc}"
             continue
         if finished:
-            return totals
+            return totals, None
         await asyncio.sleep(idle_s)
 
 
 def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | BaseException],
-              push: dict[str, PushCounts]) -> SyncSummary:
+              push: dict[str, PushCounts], push_error: str | None = None) -> SyncSummary:
     out: dict[str, ChannelSummary] = {}
     for name in channels:
         result = pulls.get(name)
@@ -169,7 +177,7 @@ def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | Ba
         summary.sent, summary.recovered = pushed.sent, pushed.recovered
         summary.retried, summary.push_quarantined = pushed.retried, pushed.quarantined
         out[name] = summary
-    return SyncSummary(run_id=run_id, channels=out)
+    return SyncSummary(run_id=run_id, channels=out, push_error=push_error)
 
 
 def describe(exc: BaseException) -> str:
@@ -192,7 +200,7 @@ async def sync(hub: Hub, channels: list[str] | None = None,
         finally:
             pulls_done.set()
 
-    results, pushed = await asyncio.gather(
+    results, (pushed, push_error) = await asyncio.gather(
         pull_all(),
         push_while_pulling(hub, names, pulls_done, lambda: push_batch(hub, names, run_id)))
     pulls: dict[str, PullResult | BaseException] = dict(zip(names, results, strict=True))
@@ -201,4 +209,4 @@ async def sync(hub: Hub, channels: list[str] | None = None,
             raise result  # KeyboardInterrupt, cancellation: not ours to swallow
         if isinstance(result, BaseException):
             log.error("channel.pull_failed", channel=name, error=describe(result))
-    return summarize(run_id, names, pulls, pushed)
+    return summarize(run_id, names, pulls, pushed, push_error)

@@ -201,3 +201,18 @@ async def test_dukcapil_outage_never_blocks_a_report(sandbox: Sandbox, sqlite_ur
     assert len(sandbox.lapor_reports()) == 20
     assert all(r.identity_status in {"unverified", "not_applicable"} for r in rows)
     assert any(r.identity_note == "Dukcapil unavailable" for r in rows)
+
+
+async def test_lapor_refusing_the_hubs_token_stops_pushing_with_a_clear_error(
+        sandbox: Sandbox, sqlite_url: str) -> None:
+    from pydantic import SecretStr
+
+    sandbox.seed("sikesal", 15, 18)
+    hub = sandbox.hub(sqlite_url)
+    hub.settings.lapor.token = SecretStr("not-the-token")
+    summary = await sync(hub)
+    assert summary.errors.get("lapor", "").startswith("LAPOR! refused the hub")
+    assert "401" in summary.errors["lapor"] and "not-the-token" not in summary.errors["lapor"]
+    rows = _ledger(hub)
+    assert len(rows) == 15 and all(r.state == SendState.pending for r in rows)
+    assert not sandbox.lapor_reports()
