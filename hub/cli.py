@@ -109,17 +109,18 @@ def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
            ) -> None:
-    """Ledger counts per channel and send state, open quarantine, cursors."""
+    """Ledger counts per channel and send state, open quarantine, cursors, both sides' statuses."""
+    from hub.cli_render import render_sync_status
+    from hub.ledger.sync_queries import sync_status
+
     hub = _hub()
-    rows = ledger_status(hub.engine)
+    rows, two_way = ledger_status(hub.engine), sync_status(hub.engine)
     if as_json:
-        console.print_json(json.dumps([r.model_dump(mode="json") for r in rows]))
+        console.print_json(json.dumps({"channels": [r.model_dump(mode="json") for r in rows],
+                                       "two_way": two_way.model_dump(mode="json")}))
     else:
         render_status(console, rows)
-        from hub.cli_render import render_sync_status
-        from hub.ledger.sync_queries import sync_status
-
-        render_sync_status(console, sync_status(hub.engine))
+        render_sync_status(console, two_way)
 
 
 @app.command()
