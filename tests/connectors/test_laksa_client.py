@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.errors import AuthError, MalformedResponse
+from connectors.errors import AmbiguousWriteError, AuthError, ConnectorError, MalformedResponse
 from connectors.laksa import LaksaClient, LaksaPage
 from simulators.laksa import DEFAULT_TOKEN, create_app
 
@@ -109,3 +110,49 @@ def _seed(n: int) -> Any:
     from simulators.admin import SeedRequest
 
     return SeedRequest(n=n, seed=7)
+
+
+async def test_follow_up_posts_status_note_and_officer_and_returns_the_record_raw(
+    scripted: Any, client_kwargs: Any
+) -> None:
+    record = {"id": 10001, "status": "proses", "tindak_lanjut": [{"catatan": "Dicek."}]}
+    script = scripted(httpx.Response(200, json=record))
+    async with LaksaClient(**client_kwargs(script)) as laksa:
+        got = await laksa.follow_up("10001", "proses", "Dicek.", "DPUPR-KOTA-TANGERANG")
+    (request,) = script.requests
+    assert got == record
+    assert request.method == "POST"
+    assert request.url.path == "/api/v1/api/laporan/10001/tindak-lanjut"
+    assert json.loads(request.content) == {"status": "proses", "catatan": "Dicek.",
+                                           "oleh": "DPUPR-KOTA-TANGERANG"}
+
+
+async def test_follow_up_is_retried_only_when_nothing_was_sent(
+    scripted: Any, client_kwargs: Any
+) -> None:
+    # 429 means Laksa refused before acting: safe to send again.
+    limited = scripted(httpx.Response(429, headers={"Retry-After": "0"}),
+                       httpx.Response(200, json={"id": 10001}))
+    async with LaksaClient(**client_kwargs(limited)) as laksa:
+        assert await laksa.follow_up("10001", "selesai", "Selesai.", "DLH") == {"id": 10001}
+    assert len(limited.requests) == 2
+    # A 502 or a timeout may have stored the note: sending it again could show it twice.
+    for step in (httpx.Response(502), httpx.ReadTimeout("slow")):
+        script = scripted(step, httpx.Response(200, json={"id": 10001}))
+        async with LaksaClient(**client_kwargs(script)) as laksa:
+            with pytest.raises(AmbiguousWriteError) as caught:
+                await laksa.follow_up("10001", "selesai", "Catatan rahasia.", "DLH")
+        assert len(script.requests) == 1 and "rahasia" not in str(caught.value)
+
+
+async def test_follow_up_against_the_simulator_and_its_404(sleeps: Any) -> None:
+    app = create_app()
+    app.state.backend.seed(_seed(5))
+    async with sim_client(app, sleeps) as laksa:
+        record = await laksa.follow_up("10002", "selesai", "Sudah ditangani.", "BPBD")
+        with pytest.raises(ConnectorError) as missing:
+            await laksa.follow_up("99999", "proses", "x", "BPBD")
+    assert record["status"] == "selesai" and record["tindak_lanjut"][-1]["catatan"] == \
+        "Sudah ditangani."
+    assert missing.value.status == 404
+    assert app.state.backend.state()["tindak_lanjut"] == 1

@@ -4,6 +4,7 @@ import json
 import re
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -210,3 +211,61 @@ async def test_request_faults_and_parameter_errors(client_for: ClientFactory) ->
     assert [r.status_code for r in bad] == [422, 422, 422]
     assert beyond.json() == {"data": [], "page": 99, "page_size": 50, "total": 0}
     assert no_token.status_code == 401
+
+
+async def follow_up(client: Any, rid: Any, body: dict[str, Any]) -> Any:
+    return await client.post(f"/api/laporan/{rid}/tindak-lanjut", json=body)
+
+
+async def test_follow_up_sets_status_keeps_the_note_and_moves_the_report_to_the_newest_end(
+        client_for: ClientFactory, pinned_clock: LogicalClock) -> None:
+    from jsonschema import Draft202012Validator
+
+    async with client_for(create_app(clock=pinned_clock), DEFAULT_TOKEN) as client:
+        await seeded(client, 30)
+        before = await state(client)
+        target = next(r for r in before if r["status"] == "menunggu")
+        body = {"status": "proses", "catatan": "Sudah dicek petugas DPUPR.", "oleh": "DPUPR"}
+        first = await follow_up(client, target["id"], body)
+        second = await follow_up(client, target["id"], {**body, "status": "selesai",
+                                                         "catatan": "Lubang sudah ditambal."})
+        newest = (await client.get("/api/laporan", params={"page_size": 1})).json()["data"]
+        sim = (await client.get("/_sim/state")).json()
+    assert first.status_code == second.status_code == 200
+    record = second.json()
+    assert record["status"] == "selesai" and newest == [record]
+    assert [(t["status"], t["catatan"], t["oleh"]) for t in record["tindak_lanjut"]] == [
+        ("proses", "Sudah dicek petugas DPUPR.", "DPUPR"), ("selesai", "Lubang sudah ditambal.",
+                                                           "DPUPR")]
+    # Same pinned instant every time: still a distinct, newer stamp for each update.
+    stamps = [t["waktu"] for t in record["tindak_lanjut"]]
+    assert max(r["updated_at"] for r in before) < stamps[0] < stamps[1] == record["updated_at"]
+    assert first.json()["updated_at"] == stamps[0]
+    assert sim["tindak_lanjut"] == 2 and len({r["updated_at"] for r in sim["records"]}) == 30
+    # Only the report followed up gains the list: the others are served exactly as seeded.
+    assert [r for r in sim["records"] if r["id"] != target["id"]] == \
+        [r for r in before if r["id"] != target["id"]]
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "laksa.raw.json").read_text())
+    assert not list(Draft202012Validator(schema).iter_errors(record))
+
+
+async def test_follow_up_refuses_unknown_ids_bad_bodies_and_missing_tokens(
+        client_for: ClientFactory) -> None:
+    good = {"status": "proses", "catatan": "Ditindaklanjuti.", "oleh": "DLH"}
+    async with client_for(create_app(), DEFAULT_TOKEN) as client:
+        await seeded(client, 5)
+        unknown = await follow_up(client, 99999, good)
+        bad = [await follow_up(client, 10001, b) for b in (
+            {**good, "status": "ditolak"}, {**good, "catatan": "  "}, {**good, "oleh": ""},
+            {"status": "proses", "oleh": "DLH"}, {**good, "extra": 1})]
+        not_a_number = await follow_up(client, "abc", good)
+        await client.post("/_sim/faults", json={"error_rate": 1.0, "error_status": 503})
+        failed = await follow_up(client, 10001, good)
+        await client.post("/_sim/faults", json={"error_rate": 0})
+        writes = (await client.get("/_sim/state")).json()["tindak_lanjut"]
+    async with client_for(create_app()) as anonymous:
+        no_token = await follow_up(anonymous, 10001, good)
+    assert unknown.status_code == 404
+    assert [r.status_code for r in bad] == [422] * 5 and not_a_number.status_code == 422
+    assert failed.status_code == 503 and no_token.status_code == 401
+    assert writes == 0  # nothing refused was stored
