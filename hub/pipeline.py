@@ -21,6 +21,7 @@ from hub.mapping import ChannelMapping
 from hub.mapping_file import load_mappings
 from hub.pull import PullResult, pull_channel
 from hub.push import PushAborted, PushCounts, Pusher, PushPolicy
+from hub.secrets import with_block_secrets
 from hub.settings import Settings
 from hub.sources import open_source
 from hub.validation import RawValidator
@@ -41,6 +42,7 @@ class Hub:
     @classmethod
     def from_settings(cls, settings: Settings, transports: Transports | None = None,
                       engine: Engine | None = None) -> Hub:
+        settings = with_block_secrets(settings)
         mappings = load_mappings(settings.mappings_dir, settings.schemas_dir)
         validators = {name: RawValidator.from_file(settings.schemas_dir / m.raw_schema)
                       for name, m in mappings.items()}

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     dukcapil: DukcapilSystem = DukcapilSystem()
     siasn: SiasnSystem = SiasnSystem()
     intake: IntakeSettings = IntakeSettings()
+    # Setting path → Prefect Secret block name, resolved at start (hub/secrets.py).
+    secret_blocks: dict[str, str] = {}
     notify: NotifySystem = NotifySystem()
 
     # Pull: records per page and how far back each incremental run re-reads (dedup makes it cheap).

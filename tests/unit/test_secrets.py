@@ -1,0 +1,38 @@
+"""Credentials named as Prefect Secret blocks are filled in at start, nothing else changes."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+
+from hub.secrets import with_block_secrets
+from hub.settings import IntakeSettings, Settings
+
+BLOCKS = {"lapor-token": "t-lapor", "dukcapil-pw": "t-dukcapil", "intake-112": "t-112"}
+
+
+def test_named_blocks_fill_their_settings() -> None:
+    settings = Settings(secret_blocks={"lapor.token": "lapor-token",
+                                       "dukcapil.password": "dukcapil-pw",
+                                       "intake.tokens.call112": "intake-112"},
+                        intake=IntakeSettings(tokens={"other": SecretStr("kept")}))
+    filled = with_block_secrets(settings, BLOCKS.__getitem__)
+    assert filled.lapor.token is not None and filled.lapor.token.get_secret_value() == "t-lapor"
+    assert filled.dukcapil.password is not None
+    assert filled.dukcapil.password.get_secret_value() == "t-dukcapil"
+    assert {k: v.get_secret_value() for k, v in filled.intake.tokens.items()} == {
+        "other": "kept", "call112": "t-112"}
+    assert filled.sikesal == settings.sikesal and settings.lapor.token is None  # a copy
+
+
+def test_a_path_that_names_no_setting_fails_at_start() -> None:
+    with pytest.raises(ValueError, match=r"lapor\.tokne"):
+        with_block_secrets(Settings(secret_blocks={"lapor.tokne": "x"}), BLOCKS.__getitem__)
+
+
+def test_no_blocks_no_prefect_call() -> None:
+    def fail(_: str) -> str:
+        raise AssertionError("must not be called")
+
+    settings = Settings()
+    assert with_block_secrets(settings, fail) is settings
