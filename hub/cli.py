@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from hub.cli_quarantine import quarantine_app
 from hub.cli_render import render_status, render_summary
 from hub.cli_view import register_view_commands
-from hub.ledger.queries import ledger_status, state_counts
+from hub.ledger.queries import ledger_status, state_counts, waiting
 from hub.logging import configure_logging, safe_message
 from hub.pipeline import Hub, SyncSummary
 from hub.prefect_env import configure_prefect_env
@@ -90,7 +90,13 @@ def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bo
     render_summary(console, summary, hub.engine)
     for channel, message in summary.errors.items():
         err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
-    return 1 if summary.errors else 0
+    left = waiting(hub.engine, names)
+    if left.count:
+        # Not every record was pushed or quarantined: say so, with why and when it retries.
+        when = left.next_attempt_at.isoformat(timespec="seconds") if left.next_attempt_at else "?"
+        err.print(f"[yellow]{left.count} ticket(s) not sent yet, retried from {when}; last "
+                  f"error: {safe_message(Exception(left.last_error or '?'))}[/]")
+    return 1 if summary.errors or left.count else 0
 
 
 def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:

@@ -72,3 +72,22 @@ def tracking_ids(engine: Engine, channel: str, limit: int = 5) -> list[tuple[str
             .where(TicketRow.channel == channel, col(TicketRow.tracking_id).is_not(None))
             .order_by(col(TicketRow.sent_at).desc()).limit(limit))
         return [(s, t or "") for s, t in rows]
+
+
+class Waiting(BaseModel):
+    """Tickets a run could not send now and will retry: what the CLI reports as not done."""
+
+    count: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+
+
+def waiting(engine: Engine, channels: list[str]) -> Waiting:
+    with Session(engine) as session:
+        base = select(TicketRow).where(TicketRow.state == SendState.pending,
+                                       col(TicketRow.channel).in_(channels),
+                                       col(TicketRow.last_error).is_not(None))
+        count = session.exec(select(func.count()).select_from(base.subquery())).one()
+        first = session.exec(base.order_by(col(TicketRow.next_attempt_at)).limit(1)).first()
+    return Waiting(count=count, last_error=first.last_error if first else None,
+                   next_attempt_at=as_utc(first.next_attempt_at) if first else None)
