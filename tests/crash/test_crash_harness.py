@@ -11,7 +11,8 @@ from tests.sandbox import Sandbox
 def test_sync_killed_at_20_random_points_loses_nothing_and_doubles_nothing(
         sandbox: Sandbox, tmp_path: Path) -> None:
     cfg = HarnessConfig(database_url=f"sqlite:///{tmp_path}/ledger.db",
-                        log_path=tmp_path / "hub-runs.log", kills=20, seed=11, per_channel=250)
+                        log_path=tmp_path / "hub-runs.log", kills=20, seed=11, per_channel=400,
+                        kill_max_s=0.8)
     roots = {name: e.root for name, e in sandbox.endpoints.items()}
     base_urls = {name: e.base_url for name, e in sandbox.endpoints.items()}
     figures = run_harness(cfg, roots, base_urls)
