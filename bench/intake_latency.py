@@ -25,10 +25,9 @@ from typing import Any
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from raw_limit import raw_lapor_posts
 from sqlmodel import Session, col, select
 
-from connectors.lapor import LaporReportIn
-from hub.clients import lapor_client
 from hub.ledger.db import make_engine
 from hub.ledger.tables import AuditRow, InboundEventRow, as_utc
 from hub.serve import Stack, StackConfig
@@ -86,22 +85,6 @@ def _latencies(db_url: str, n: int, timeout_s: float) -> list[float]:
         engine.dispose()
 
 
-async def _raw_posts(lapor_url: str, n: int, concurrency: int) -> float:
-    settings = Settings(lapor=LaporSystem(base_url=lapor_url, token=DEFAULT_TOKEN))
-    body = LaporReportIn(judul="bench", isi="bench", klasifikasi="pengaduan",
-                         kategori="Infrastruktur", instansi_tujuan="X", sumber="RAW",
-                         ref_eksternal="0")
-    gate = asyncio.Semaphore(concurrency)
-    async with lapor_client(settings) as lapor:
-        async def one(i: int) -> None:
-            async with gate:
-                await lapor.create_report(body.model_copy(update={"ref_eksternal": str(i)}))
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(n)))
-        return n / (time.perf_counter() - start)
-
-
 def _measure(mode: str, lapor_url: str, n: int, workdir: Path, concurrency: int,
              lapor_per_s: float) -> dict[str, Any]:
     db_url = f"sqlite:///{workdir / f'ledger-{mode}.db'}"
@@ -145,7 +128,9 @@ def main() -> None:
         lapor_url = urls["lapor"]
         rows = [_measure(mode, lapor_url, args.events, Path(tmp), args.concurrency,
                          args.lapor_per_s) for mode in ("fast", "event")]
-        raw = asyncio.run(_raw_posts(lapor_url, 2000, args.concurrency))
+        raw = asyncio.run(raw_lapor_posts(
+            Settings(lapor=LaporSystem(base_url=lapor_url, token=DEFAULT_TOKEN)), 2000,
+            args.concurrency))
     for row in rows:
         row["raw_lapor_posts_per_s"] = round(raw, 1)
         row["lapor_limit_per_s"] = args.lapor_per_s if row["mode"] == "event" else None

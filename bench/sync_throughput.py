@@ -20,10 +20,9 @@ from pathlib import Path
 
 import httpx
 from pydantic import SecretStr
+from raw_limit import raw_lapor_posts
 from sqlmodel import Session, select
 
-from connectors.lapor import LaporReportIn
-from hub.clients import lapor_client
 from hub.ledger.tables import AuditRow, as_utc
 from hub.logging import configure_logging
 from hub.pipeline import Hub, sync
@@ -46,21 +45,6 @@ def _latencies(hub: Hub) -> list[float]:
         for ticket_id, event, at in events:
             (stored if event == "ticket.ingested" else sent)[ticket_id] = as_utc(at).timestamp()
     return [sent[t] - stored[t] for t in sent if t in stored]
-
-
-async def _raw_posts(settings: Settings, n: int, concurrency: int) -> float:
-    body = LaporReportIn(judul="bench", isi="bench", klasifikasi="pengaduan",
-                         kategori="Infrastruktur", instansi_tujuan="X", sumber="BENCH",
-                         ref_eksternal="0")
-    gate = asyncio.Semaphore(concurrency)
-    async with lapor_client(settings) as lapor:
-        async def one(i: int) -> None:
-            async with gate:
-                await lapor.create_report(body.model_copy(update={"ref_eksternal": str(i)}))
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(n)))
-        return n / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -96,7 +80,7 @@ def main() -> None:
         sent = summary.channels["sikesal"].sent
         reports = httpx.get(f"{root_of(urls['lapor'])}/_sim/state", timeout=60).json()["count"]
         latencies = _latencies(hub)
-        raw = asyncio.run(_raw_posts(settings, min(args.tickets, 5000), args.concurrency))
+        raw = asyncio.run(raw_lapor_posts(settings, min(args.tickets, 5000), args.concurrency))
     figures = {
         "tickets": args.tickets, "sent": sent, "lapor_reports": reports,
         "elapsed_s": round(elapsed, 2), "tickets_per_s": round(sent / elapsed, 1),
