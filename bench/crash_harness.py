@@ -27,11 +27,11 @@ from typing import Any
 import httpx
 from sqlmodel import Session, col, select
 
+from hub.core.models import Ticket
+from hub.core.settings import PROJECT_ROOT
 from hub.ledger.db import make_engine
 from hub.ledger.tables import CursorRow, QuarantineRow, SendState, TicketRow, as_utc
-from hub.mapping_file import load_mappings
-from hub.models import Ticket
-from hub.settings import PROJECT_ROOT
+from hub.mapping.loader import load_mappings
 
 HUB_CMD = [sys.executable, "-m", "hub.cli", "sync", "--all", "--no-prefect"]
 

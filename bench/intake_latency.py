@@ -28,10 +28,10 @@ from httpx_aiohttp import AiohttpTransport
 from raw_limit import raw_lapor_posts
 from sqlmodel import Session, col, select
 
+from hub.core.settings import LaporSystem, Settings
 from hub.ledger.db import make_engine
 from hub.ledger.tables import AuditRow, InboundEventRow, as_utc
-from hub.serve import Stack, StackConfig
-from hub.settings import LaporSystem, Settings
+from hub.service.serve import Stack, StackConfig
 from simulators.lapor import DEFAULT_TOKEN
 from simulators.process import simulators_process
 

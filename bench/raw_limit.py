@@ -6,8 +6,8 @@ import asyncio
 import time
 
 from connectors.lapor import LaporReportIn
-from hub.clients import lapor_client
-from hub.settings import Settings
+from hub.core.clients import lapor_client
+from hub.core.settings import Settings
 
 
 async def raw_lapor_posts(settings: Settings, n: int, concurrency: int) -> float:

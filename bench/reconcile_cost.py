@@ -23,14 +23,14 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
-from hub.clients import lapor_client
+from hub.core.clients import lapor_client
+from hub.core.settings import LaporSystem, Settings, SikesalSystem
 from hub.ledger.db import init_db, make_engine
 from hub.ledger.sync_state import LAPOR_CHANGES_CURSOR, SyncStateRow
 from hub.ledger.tables import CursorRow, SendState, TicketRow, utcnow
-from hub.logging import configure_logging
-from hub.pipeline import Hub
-from hub.reconcile import reconcile
-from hub.settings import LaporSystem, Settings, SikesalSystem
+from hub.privacy.logging import configure_logging
+from hub.reconcile.round import reconcile
+from hub.sync.pipeline import Hub
 from simulators import lapor, sikesal
 from simulators.process import root_of, simulators_process
 

@@ -23,10 +23,10 @@ from pydantic import SecretStr
 from raw_limit import raw_lapor_posts
 from sqlmodel import Session, select
 
+from hub.core.settings import DukcapilSystem, LaporSystem, Settings, SikesalSystem
 from hub.ledger.tables import AuditRow, as_utc
-from hub.logging import configure_logging
-from hub.pipeline import Hub, sync
-from hub.settings import DukcapilSystem, LaporSystem, Settings, SikesalSystem
+from hub.privacy.logging import configure_logging
+from hub.sync.pipeline import Hub, sync
 from simulators.process import root_of, simulators_process
 
 PORTS = {"lapor": 18701, "sikesal": 18711, "dukcapil": 18721}

@@ -1,4 +1,4 @@
-"""Prefect flow: one reconcile round (LAPOR! ⇄ channels), thin over ``hub.reconcile``.
+"""Prefect flow: one reconcile round (LAPOR! ⇄ channels), thin over ``hub.reconcile.round``.
 
 Channel pulls run as one task each (concurrently); the round itself is one task that works in
 batches of hundreds of tickets with bounded concurrency inside, never a task per ticket.
@@ -16,8 +16,9 @@ from prefect.runtime import flow_run
 
 from flows.reminders import figures_task
 from flows.sync import pull_task
-from hub.reconcile import ReconcileSummary, reconcile
-from hub.runtime import current_hub
+from hub.reconcile.round import reconcile
+from hub.reconcile.summary import ReconcileSummary
+from hub.service.runtime import current_hub
 
 
 @task(name="reconcile-round", cache_policy=NO_CACHE)

@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from hub.reminders.run import RoundOutcome, remind_round
 from hub.report.figures import compute, to_markdown
-from hub.runtime import current_hub
+from hub.service.runtime import current_hub
 
 
 @task(name="sla-reminders", cache_policy=NO_CACHE)

@@ -1,6 +1,6 @@
 """Prefect flow: pull every channel concurrently, then push to SP4N-LAPOR! in claimed batches.
 
-Thin on purpose: each task calls one plain function of ``hub.pipeline``. A task handles a whole
+Thin on purpose: each task calls one plain function of ``hub.sync.pipeline``. A task handles a whole
 channel or a whole batch (hundreds of tickets with bounded async concurrency inside), never one
 ticket, because every task run costs milliseconds and a row in Prefect's database.
 """
@@ -14,12 +14,12 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from hub.limits import pull_slot
-from hub.pipeline import Hub, SyncSummary, pull, push_batch, push_while_pulling, summarize
-from hub.pull import PullResult
-from hub.push import PushCounts
-from hub.run_report import quarantine_markdown
-from hub.runtime import current_hub
+from hub.service.artifacts import quarantine_markdown
+from hub.service.runtime import current_hub
+from hub.sync.limits import pull_slot
+from hub.sync.pipeline import Hub, SyncSummary, pull, push_batch, push_while_pulling, summarize
+from hub.sync.pull import PullResult
+from hub.sync.push import PushCounts
 
 
 @task(name="pull-channel", task_run_name="pull-{channel}", cache_policy=NO_CACHE)

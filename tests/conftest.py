@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from hub.ledger.db import init_db, make_engine
-from hub.logging import configure_logging
+from hub.privacy.logging import configure_logging
 
 pytest_plugins = ["tests.sandbox"]
 

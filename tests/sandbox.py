@@ -10,9 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from hub.ledger.db import make_engine
-from hub.pipeline import Hub
-from hub.settings import (
+from hub.core.settings import (
     DukcapilSystem,
     LaksaSystem,
     LaporSystem,
@@ -22,6 +20,8 @@ from hub.settings import (
     SikesalSystem,
     SimtramtibumSystem,
 )
+from hub.ledger.db import make_engine
+from hub.sync.pipeline import Hub
 from simulators import dukcapil, laksa, lapor, sambat, siasn, sikesal, simtramtibum
 from simulators.runner import Endpoint, build_apps, running
 

@@ -17,13 +17,13 @@ from hub.api import cursor as cursors
 from hub.api.auth import RoleDep
 from hub.api.csvout import csv_response, wants_csv
 from hub.api.ops import add_ops_routes
-from hub.api.period import PeriodError, parse_period
-from hub.models import LaporStatus
-from hub.pipeline import Hub
+from hub.core.models import LaporStatus
 from hub.sla.compliance import Compliance, ComplianceReport, aggregate
 from hub.sla.engine import SlaState
 from hub.sla.rules import SlaRules, default_rules
+from hub.sync.pipeline import Hub
 from hub.view.apikeys import Role, RoleKind
+from hub.view.period import PeriodError, parse_period
 from hub.view.tickets import (
     TicketDetail,
     TicketFilter,

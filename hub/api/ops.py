@@ -1,6 +1,6 @@
 """Routes for integrators: sync runs and the quarantine, never reporter identity.
 
-Quarantine entries are shown as ``hub.quarantine`` summarises them (detail scrubbed, no raw
+Quarantine entries are shown as ``hub.sync.quarantine`` summarises them (detail scrubbed, no raw
 record); runs are read from the audit trail, which every stage of a run writes to.
 """
 
@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 from hub.api.auth import role_of
 from hub.api.csvout import csv_response, wants_csv
 from hub.ledger.tables import AuditRow, as_utc
-from hub.pipeline import Hub
-from hub.quarantine import EntrySummary, list_entries
+from hub.sync.pipeline import Hub
+from hub.sync.quarantine import EntrySummary, list_entries
 from hub.view.apikeys import Role, RoleKind
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from hub.intake.store import quarantine_event, store_event
-from hub.pipeline import Hub
+from hub.sync.pipeline import Hub
 
 log = structlog.get_logger(__name__)
 

@@ -4,7 +4,7 @@ After the intake stores an event, one or both of:
 - the **announcer** tells Prefect (when ``PREFECT_API_URL`` is set), whose deployment trigger
   starts the channel's sync on a worker;
 - the **fast path** (``--fast-path``) pulls and pushes the channel in this process right away with
-  the same ``hub.pipeline`` functions, so the ledger's claims still decide who sends.
+  the same ``hub.sync.pipeline`` functions, so the ledger's claims still decide who sends.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import signal
 import structlog
 import uvicorn
 
+from hub.core.settings import Settings, get_settings
 from hub.intake.announce import Announcer, PrefectEmitter
 from hub.intake.app import create_app
-from hub.logging import configure_logging
-from hub.pipeline import Hub, describe, pull, push_all
-from hub.settings import Settings, get_settings
+from hub.privacy.logging import configure_logging
+from hub.sync.pipeline import Hub, describe, pull, push_all
 
 log = structlog.get_logger(__name__)
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, and_, case, or_, update
 from sqlmodel import Session, col, select
 
+from hub.core.models import Ticket
 from hub.ledger.tables import AuditRow, QuarantineRow, SendState, TicketRow, utcnow
-from hub.models import Ticket
 
 
 @dataclass(frozen=True)

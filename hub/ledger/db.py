@@ -13,10 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import create_engine
 
 from hub.ledger import (
+    oversight_tables,  # noqa: F401  (API keys, notifications)
     sync_state,  # noqa: F401  (two-way sync tables)
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
-from hub.view import tables as view_tables  # noqa: F401  (API keys, notifications)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

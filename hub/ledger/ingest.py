@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from hub.core.models import Ticket
 from hub.ledger.tables import AuditRow, CursorRow, QuarantineRow, SendState, TicketRow, utcnow
-from hub.models import Ticket
 
 
 @dataclass(frozen=True)

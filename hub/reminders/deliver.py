@@ -15,9 +15,9 @@ import structlog
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from hub.core.settings import NotifySystem
+from hub.ledger.oversight_tables import NotificationRow
 from hub.ledger.tables import as_utc, utcnow
-from hub.settings import NotifySystem
-from hub.view.tables import NotificationRow
 
 log = structlog.get_logger(__name__)
 

@@ -18,10 +18,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from hub.ledger.oversight_tables import NotificationRow
 from hub.sla.engine import SlaState, StageVerdict, evaluate
 from hub.sla.rules import SlaRules
 from hub.view.records import TicketRecord, scan
-from hub.view.tables import NotificationRow
 
 AT_RISK, LATE, ESCALATED = "at_risk", "late", "escalated"
 

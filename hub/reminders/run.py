@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from hub.ledger.tables import TicketRow
-from hub.pipeline import Hub
 from hub.reminders.deliver import announce, deliver
 from hub.reminders.due import record_due, undelivered
 from hub.sla.rules import SlaRules, default_rules
+from hub.sync.pipeline import Hub
 
 MAX_ATTEMPTS = 10
 

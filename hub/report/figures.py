@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from hub.api.period import month
-from hub.models import LaporStatus
+from hub.core.models import LaporStatus
 from hub.sla.compliance import Compliance, aggregate
 from hub.sla.rules import SlaRules, default_rules
 from hub.view.apikeys import Role, RoleKind
+from hub.view.period import month
 from hub.view.tickets import TicketFilter, iter_visible
 
 CLOSED = frozenset({LaporStatus.selesai, LaporStatus.bukan_wewenang, LaporStatus.diarsipkan})

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hub.pipeline import Hub
+from hub.core.settings import PROJECT_ROOT, get_settings
 from hub.reminders.run import remind_round
 from hub.report.html import write_report
-from hub.settings import PROJECT_ROOT, get_settings
+from hub.sync.pipeline import Hub
 
 
 def demo_finale(console: Console, out_dir: Path = PROJECT_ROOT / "var") -> Path:

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from hub.models import LaporStatus
+from hub.core.models import LaporStatus
 from hub.sla.calendar import Unit
 from hub.sla.rules import CREATED, SlaRules, Stage
 

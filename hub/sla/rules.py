@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from jsonschema import Draft202012Validator
 
-from hub.models import LaporStatus
-from hub.settings import PROJECT_ROOT
+from hub.core.models import LaporStatus
+from hub.core.settings import PROJECT_ROOT
 from hub.sla.calendar import Span, Unit, WorkingCalendar
 
 SLA_FILE = PROJECT_ROOT / "mappings" / "sla.yaml"

@@ -1,7 +1,7 @@
 """Channel sources: one module per channel, found by name.
 
 ``hub.sources.<channel>`` defines ``open_source(settings, transports)``, an async context manager
-yielding a ``hub.pull.Source``: it turns that channel's connector and paging style into
+yielding a ``hub.sync.pull.Source``: it turns that channel's connector and paging style into
 ``fetch(since, resume, limit)``. Adding a channel adds a module here, a connector, a raw schema and
 a mapping file; nothing else in the hub changes.
 """
@@ -12,9 +12,9 @@ import importlib
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, cast
 
-from hub.clients import Transports
-from hub.pull import Source
-from hub.settings import Settings
+from hub.core.clients import Transports
+from hub.core.settings import Settings
+from hub.sources.page import Source
 
 
 class SourceOpener(Protocol):

@@ -31,9 +31,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from connectors.laksa import LaksaClient, LaksaPage, Sort
-from hub.clients import Transports, http_kwargs
-from hub.pull import Source, SourcePage
-from hub.settings import Settings
+from hub.core.clients import Transports, http_kwargs
+from hub.core.settings import Settings
+from hub.sources.page import Source, SourcePage
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)

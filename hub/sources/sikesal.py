@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from connectors.sikesal import SikesalClient
-from hub.clients import Transports, http_kwargs
-from hub.pull import Source, SourcePage
-from hub.settings import Settings
+from hub.core.clients import Transports, http_kwargs
+from hub.core.settings import Settings
+from hub.sources.page import Source, SourcePage
 
 
 class SikesalSource:

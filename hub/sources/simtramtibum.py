@@ -26,9 +26,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connectors.simtramtibum import SimtramtibumClient
-from hub.clients import Transports, http_kwargs
-from hub.pull import Source, SourcePage
-from hub.settings import Settings
+from hub.core.clients import Transports, http_kwargs
+from hub.core.settings import Settings
+from hub.sources.page import Source, SourcePage
 
 WIB = timezone(timedelta(hours=7), "WIB")
 Today = Callable[[], date]

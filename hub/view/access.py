@@ -14,8 +14,8 @@ A ticket a role may not see is indistinguishable from one that does not exist.
 
 from __future__ import annotations
 
-from hub.models import Reporter
-from hub.pii import mask_email, mask_name, mask_nik, mask_nip, mask_phone
+from hub.core.models import Reporter
+from hub.privacy.masking import mask_email, mask_name, mask_nik, mask_nip, mask_phone
 from hub.view.apikeys import Role, RoleKind
 from hub.view.records import TicketRecord
 

@@ -16,8 +16,8 @@ from enum import StrEnum
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from hub.ledger.oversight_tables import ApiKeyRow
 from hub.ledger.tables import utcnow
-from hub.view.tables import ApiKeyRow
 
 PREFIX = "lh"
 _KEY = re.compile(r"^lh_([0-9a-f]{12})_([A-Za-z0-9_-]{20,64})$")

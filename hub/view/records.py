@@ -17,8 +17,8 @@ from sqlalchemy import Engine, Table, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
+from hub.core.models import LaporStatus, Ticket
 from hub.ledger.tables import SendState, TicketRow, as_utc
-from hub.models import LaporStatus, Ticket
 from hub.sla.engine import TicketFacts
 
 SYNC_MODULES = ("hub.ledger.sync_state",)

@@ -9,9 +9,9 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from hub.core.models import LaporStatus, Reporter
 from hub.ledger.tables import AuditRow, SendState, as_utc
-from hub.models import LaporStatus, Reporter
-from hub.pii import scrub_text
+from hub.privacy.masking import scrub_text
 from hub.sla.engine import SlaState, TicketSla, evaluate
 from hub.sla.rules import SlaRules
 from hub.view.access import WITHHELD, content_withheld, reporter_for, visible

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from hub.ledger.tables import QuarantineRow, TicketRow
-from hub.pipeline import Hub, pull
+from hub.sync.pipeline import Hub, pull
 from tests.contract.cases import CASES, ChannelCase
 from tests.sandbox import Sandbox
 

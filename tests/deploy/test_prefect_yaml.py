@@ -12,10 +12,11 @@ from prefect.cli.deploy._models import PrefectYamlModel
 from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 from prefect.events.schemas.events import Resource
 
-from hub import limits
-from hub.deployments import channels, render
+from hub.core.settings import PROJECT_ROOT
 from hub.intake.announce import Announcement, event_body
-from hub.settings import PROJECT_ROOT
+from hub.mapping.loader import channels
+from hub.service.deployments import render
+from hub.sync import limits
 
 
 def _deployments() -> dict[str, dict[str, object]]:

@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hub.ledger.tables import QuarantineRow
-from hub.run_report import quarantine_markdown
+from hub.service.artifacts import quarantine_markdown
 
 
 def _q(channel: str, reason: str, run_id: str) -> QuarantineRow:

@@ -11,10 +11,10 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
+from hub.core.settings import IntakeSettings
 from hub.intake.app import create_app
 from hub.ledger.tables import InboundEventRow, QuarantineRow, SendState, TicketRow
-from hub.pipeline import Hub, sync
-from hub.settings import IntakeSettings
+from hub.sync.pipeline import Hub, sync
 from simulators.runner import Endpoint, running
 from tests.sandbox import Sandbox
 

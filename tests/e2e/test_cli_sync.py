@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from bench.crash_harness import hub_env
-from hub.settings import PROJECT_ROOT
+from hub.core.settings import PROJECT_ROOT
 from tests.sandbox import Sandbox
 
 

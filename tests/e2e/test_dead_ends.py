@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from hub.ledger.db import make_engine
 from hub.ledger.tables import AuditRow, SendState, TicketRow, as_utc
-from hub.pipeline import Hub, sync
-from hub.quarantine import list_entries, show_entry
+from hub.sync.pipeline import Hub, sync
+from hub.sync.quarantine import list_entries, show_entry
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

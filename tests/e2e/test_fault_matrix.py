@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from hub.ledger.queries import state_counts
 from hub.ledger.tables import SendState, TicketRow
-from hub.pipeline import Hub, sync
+from hub.sync.pipeline import Hub, sync
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

@@ -13,11 +13,11 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from hub.cli import app
+from hub.core.settings import PROJECT_ROOT, get_settings
 from hub.ledger.db import make_engine
 from hub.ledger.tables import AuditRow, CursorRow, QuarantineRow, SendState, TicketRow
-from hub.pipeline import Hub, sync
-from hub.quarantine import list_entries, replay, replay_by_reason, show_entry
-from hub.settings import PROJECT_ROOT, get_settings
+from hub.sync.pipeline import Hub, sync
+from hub.sync.quarantine import list_entries, replay, replay_by_reason, show_entry
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

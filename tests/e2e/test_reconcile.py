@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from hub.ledger.sync_queries import sync_status
 from hub.ledger.sync_state import SyncIssueRow, SyncStateRow
 from hub.ledger.tables import AuditRow, TicketRow
-from hub.pipeline import Hub, sync
-from hub.reconcile import ReconcileSummary, reconcile
+from hub.reconcile.round import ReconcileSummary, reconcile
+from hub.sync.pipeline import Hub, sync
 from simulators.sikesal import DEFAULT_TOKEN as SIKESAL_TOKEN
 from tests.sandbox import Sandbox
 

@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from hub.ledger.sync_state import SyncIssueRow, SyncStateRow
 from hub.ledger.tables import TicketRow
-from hub.pipeline import Hub, sync
-from hub.reconcile import ReconcileSummary, reconcile
+from hub.reconcile.round import reconcile
+from hub.reconcile.summary import ReconcileSummary
+from hub.sync.pipeline import Hub, sync
 from simulators.laksa import DEFAULT_TOKEN as LAKSA_TOKEN
 from tests.sandbox import Sandbox
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from hub.ledger.tables import QuarantineRow, TicketRow
-from hub.pipeline import Hub, pull, sync
+from hub.sync.pipeline import Hub, pull, sync
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

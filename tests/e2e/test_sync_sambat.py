@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from connectors.sambat import SambatClient
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
-from hub.pipeline import Hub, sync
+from hub.sync.pipeline import Hub, sync
 from simulators.sambat import DEFAULT_TOKEN
 from tests.sandbox import Sandbox
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from hub.clients import lapor_client
-from hub.identity import IdentityOutcome
-from hub.lapor_report import build_report
+from hub.core.clients import lapor_client
+from hub.core.models import IdentityStatus
+from hub.identity.dukcapil import IdentityOutcome
 from hub.ledger.claims import claim_batch
 from hub.ledger.queries import state_counts
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
-from hub.models import IdentityStatus
-from hub.pipeline import Hub, sync
+from hub.sync.lapor_report import build_report
+from hub.sync.pipeline import Hub, sync
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -106,7 +106,7 @@ async def test_crash_between_post_and_commit_is_resolved_by_lookup_not_a_second_
         sandbox: Sandbox, db_url: str) -> None:
     sandbox.seed("sikesal", 5, 11)
     hub = sandbox.hub(db_url, sending_lease_s=0.0)
-    from hub.pipeline import pull
+    from hub.sync.pipeline import pull
 
     await pull(hub, "sikesal")
     claimed = claim_batch(hub.engine, token="doomed-worker", limit=5, lease_s=300)

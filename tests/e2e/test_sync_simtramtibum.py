@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
-from hub.pipeline import Hub, sync
+from hub.sync.pipeline import Hub, sync
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio

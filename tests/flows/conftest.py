@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.prefect_env import configure_prefect_env
+from hub.service.prefect_env import configure_prefect_env
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,11 @@ import asyncio
 import pytest
 from prefect.client.orchestration import get_client
 
+from hub.core.settings import NotifySystem, Settings
 from hub.ledger.db import make_engine
-from hub.pipeline import Hub
 from hub.reminders.run import RoundOutcome
-from hub.runtime import use_hub
-from hub.settings import NotifySystem, Settings
+from hub.service.runtime import use_hub
+from hub.sync.pipeline import Hub
 from simulators import notify
 from simulators.runner import running
 from tests.hub.viewdata import seed

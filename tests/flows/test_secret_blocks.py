@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from hub.secrets import with_block_secrets
-from hub.settings import Settings
+from hub.core.secrets import with_block_secrets
+from hub.core.settings import Settings
 
 
 @pytest.mark.usefixtures("prefect_api")

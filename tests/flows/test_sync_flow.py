@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from prefect.client.orchestration import get_client
 
-from hub.runtime import use_hub
+from hub.service.runtime import use_hub
 from tests.sandbox import Sandbox
 
 

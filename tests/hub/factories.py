@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hub.models import LaporStatus, Reporter, Ticket
+from hub.core.models import LaporStatus, Reporter, Ticket
 
 # A valid Kota Jambi NIK (kecamatan 157102, born 15-09-1990, female: day + 40) and a name; tests
 # check these never appear in logs.

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from hub.mapping import MappingError
-from hub.mapping_file import load_mappings
-from hub.models import LaporStatus
-from hub.settings import PROJECT_ROOT
-from hub.validation import RawValidator
+from hub.core.models import LaporStatus
+from hub.core.settings import PROJECT_ROOT
+from hub.mapping.engine import MappingError
+from hub.mapping.loader import load_mappings
+from hub.mapping.validation import RawValidator
 
 LAKSA = load_mappings(PROJECT_ROOT / "mappings", PROJECT_ROOT / "schemas")["laksa"]
 VALIDATOR = RawValidator.from_file(PROJECT_ROOT / "schemas" / "laksa.raw.json")

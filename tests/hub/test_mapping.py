@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from hub.mapping import MappingError
-from hub.mapping_file import MappingFileError, load_mapping, load_mappings
-from hub.models import LaporStatus
-from hub.pull import process_records
-from hub.settings import PROJECT_ROOT
-from hub.validation import RawValidator
+from hub.core.models import LaporStatus
+from hub.core.settings import PROJECT_ROOT
+from hub.mapping.engine import MappingError
+from hub.mapping.loader import MappingFileError, load_mapping, load_mappings
+from hub.mapping.validation import RawValidator
+from hub.sync.pull import process_records
 from tests.hub.factories import NIK, raw_sikesal
 
 SCHEMAS = PROJECT_ROOT / "schemas"

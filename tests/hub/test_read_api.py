@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from hub.api.app import create_app
-from hub.pipeline import Hub
-from hub.settings import Settings
+from hub.core.settings import Settings
+from hub.sync.pipeline import Hub
 from tests.hub.viewdata import NOW, PII, Seeded, seed
 
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from hub.pipeline import Hub
+from hub.core.settings import NotifySystem, Settings
+from hub.ledger.oversight_tables import NotificationRow
 from hub.reminders.run import remind_round
-from hub.settings import NotifySystem, Settings
-from hub.view.tables import NotificationRow
+from hub.sync.pipeline import Hub
 from simulators import notify
 from simulators.runner import running
 from tests.hub.viewdata import NOW, PII, Seeded, seed

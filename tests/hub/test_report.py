@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from hub.core.models import LaporStatus
 from hub.ledger.db import init_db, make_engine
 from hub.ledger.ingest import Mapped, ingest_page
-from hub.models import LaporStatus
 from hub.report.figures import compute, to_markdown
 from hub.report.html import write_report
 from tests.hub.viewdata import NOW, WIB, make, seed

@@ -11,6 +11,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from hub.cli import app
+from hub.core.models import Ticket
+from hub.core.settings import get_settings
 from hub.ledger.ingest import Mapped, ingest_page
 from hub.ledger.tables import (
     AuditRow,
@@ -20,9 +22,7 @@ from hub.ledger.tables import (
     TicketRow,
     utcnow,
 )
-from hub.models import Ticket
-from hub.retention import PURGED_RAW, parse_age, purge
-from hub.settings import get_settings
+from hub.privacy.retention import PURGED_RAW, parse_age, purge
 from tests.hub.factories import NAME, NIK, PHONE, raw_sikesal, ticket
 
 

@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from connectors.simtramtibum import SimtramtibumClient
+from hub.core.settings import PROJECT_ROOT
 from hub.ledger.db import init_db, make_engine
 from hub.ledger.tables import CursorRow, TicketRow
-from hub.mapping_file import load_mapping
-from hub.pull import PullResult, pull_channel
-from hub.settings import PROJECT_ROOT
+from hub.mapping.loader import load_mapping
+from hub.mapping.validation import RawValidator
 from hub.sources.simtramtibum import DayPaging, SimtramtibumSource
-from hub.validation import RawValidator
+from hub.sync.pull import PullResult, pull_channel
 from simulators.clock import WIB, LogicalClock
 from simulators.simtramtibum import DEFAULT_TOKEN, create_app
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from hub.models import LaporStatus as S
+from hub.core.models import LaporStatus as S
 from hub.sla.calendar import Span, Unit, WorkingCalendar
 from hub.sla.engine import SlaState, TicketFacts, evaluate
 from hub.sla.rules import SlaFileError, default_rules, load_rules

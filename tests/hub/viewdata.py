@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from hub.core.models import LaporStatus, Reporter, Ticket
 from hub.ledger.ingest import Mapped, Skipped, ingest_page
 from hub.ledger.tables import TicketRow
-from hub.models import LaporStatus, Reporter, Ticket
 from hub.view.apikeys import Role, create_key
 from tests.hub.factories import NAME, NIK, PHONE, ticket
 

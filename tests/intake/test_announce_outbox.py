@@ -11,10 +11,10 @@ import pytest
 from fastapi import FastAPI, Request
 from pydantic import SecretStr
 
+from hub.core.settings import IntakeSettings, Settings
 from hub.intake.announce import Announcement, Announcer, PrefectEmitter, pending
 from hub.intake.app import create_app
-from hub.pipeline import Hub
-from hub.settings import IntakeSettings, Settings
+from hub.sync.pipeline import Hub
 from simulators.runner import Endpoint, running
 
 pytestmark = pytest.mark.anyio

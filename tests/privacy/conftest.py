@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bench.crash_harness import HarnessConfig, Sims, hub_env, prepare, unsettled
-from hub.settings import PROJECT_ROOT
+from hub.core.settings import PROJECT_ROOT
 from simulators.dukcapil import DukcapilConfig
 from simulators.runner import SimulatorSettings, build_apps, running
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hub.mapping_file import load_mappings
-from hub.pull import process_records
-from hub.settings import PROJECT_ROOT
-from hub.validation import RawValidator
+from hub.core.settings import PROJECT_ROOT
+from hub.mapping.loader import load_mappings
+from hub.mapping.validation import RawValidator
+from hub.sync.pull import process_records
 from tests.privacy.conftest import DemoRun
 
 _ID_WORDS = {"nik", "nip", "hp", "telepon", "telp", "phone", "email"}

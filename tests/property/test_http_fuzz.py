@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from hub.api.app import create_app as create_api
+from hub.core.settings import IntakeSettings, Settings
 from hub.intake.app import create_app as create_intake
-from hub.pipeline import Hub
-from hub.settings import IntakeSettings, Settings
+from hub.sync.pipeline import Hub
 from hub.view.apikeys import Role, create_key
 
 TOKEN = "fuzz-intake-token"

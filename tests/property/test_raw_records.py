@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.mapping import ChannelMapping
-from hub.mapping_file import load_mappings
-from hub.pull import process_records
-from hub.settings import PROJECT_ROOT
-from hub.transforms import NEEDS_ARG, REGISTRY, TransformError, apply_transforms
-from hub.validation import RawValidator
+from hub.core.settings import PROJECT_ROOT
+from hub.mapping.engine import ChannelMapping
+from hub.mapping.loader import load_mappings
+from hub.mapping.transforms import NEEDS_ARG, REGISTRY, TransformError, apply_transforms
+from hub.mapping.validation import RawValidator
+from hub.sync.pull import process_records
 from simulators.runner import SIMULATORS, SimulatorSettings, build_apps
 
 MAPPINGS = load_mappings(PROJECT_ROOT / "mappings", PROJECT_ROOT / "schemas")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from hub.settings import Settings
+from hub.core.settings import Settings
 
 PG_ADMIN = os.environ.get("LAPOR_HUB_TEST_PG_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")

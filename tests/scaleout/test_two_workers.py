@@ -20,11 +20,11 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
+from hub.core.settings import IntakeSettings
 from hub.intake.announce import init_outbox
 from hub.ledger.db import init_db, make_engine
 from hub.ledger.tables import SendState, TicketRow
-from hub.serve import Stack, StackConfig
-from hub.settings import IntakeSettings
+from hub.service.serve import Stack, StackConfig
 from tests.sandbox import Sandbox
 from tests.scaleout.conftest import free_port, settings_env
 

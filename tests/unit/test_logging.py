@@ -11,8 +11,8 @@ import pytest
 import structlog
 from pydantic import BaseModel
 
-from hub.logging import PiiFilter, configure_logging, mask_pii, safe_message
-from hub.pii import register_names
+from hub.privacy.logging import PiiFilter, configure_logging, mask_pii, safe_message
+from hub.privacy.masking import register_names
 
 NIK = "3671015501900001"
 MASKED_NIK = "3671********0001"

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from hub.nik import NikCheck, check_nik
+from hub.identity.nik import NikCheck, check_nik
 
 TODAY = date(2025, 6, 1)
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.pii import (
+from hub.privacy.masking import (
     NameRegistry,
     mask_email,
     mask_name,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from hub.secrets import with_block_secrets
-from hub.settings import IntakeSettings, Settings
+from hub.core.secrets import with_block_secrets
+from hub.core.settings import IntakeSettings, Settings
 
 BLOCKS = {"lapor-token": "t-lapor", "dukcapil-pw": "t-dukcapil", "intake-112": "t-112"}
 

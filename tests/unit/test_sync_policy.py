@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hub.core.models import LaporStatus as S
+from hub.core.settings import get_settings
 from hub.ledger.sync_state import SyncStateRow
-from hub.mapping_file import load_mappings
-from hub.models import LaporStatus as S
-from hub.settings import get_settings
-from hub.sync_policy import resolve
-from hub.sync_ticket import ChannelObs, LaporObs, plan_ticket
+from hub.mapping.loader import load_mappings
+from hub.reconcile.plan import ChannelObs, LaporObs, plan_ticket
+from hub.reconcile.policy import resolve
 
 
 def test_rank_only_moves_forward_and_equal_rank_keeps_lapor() -> None:
@@ -55,7 +55,7 @@ def test_a_text_the_hub_relayed_is_not_relayed_back() -> None:
     first = plan_ticket(st, mapping, None, ChannelObs("dijawab", "1", ["Sudah diperbaiki."]),
                         writable=True)
     assert first.lapor is not None and first.lapor.isi == "Sudah diperbaiki."
-    from hub.sync_ticket import lapor_written
+    from hub.reconcile.plan import lapor_written
 
     lapor_written(st, first.lapor, S.tindak_lanjut)
     echo = plan_ticket(st, mapping, LaporObs("tindak_lanjut", ["Sudah diperbaiki."], "2",

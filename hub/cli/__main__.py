@@ -1,0 +1,5 @@
+"""``python -m hub.cli``: the same as the ``lapor-hub`` command."""
+
+from hub.cli import app
+
+app()

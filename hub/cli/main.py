@@ -1,0 +1,191 @@
+"""``lapor-hub``: the command line of the hub (typer + rich)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from hub.cli.quarantine import quarantine_app
+from hub.cli.render import render_status, render_summary
+from hub.cli.view import register_view_commands
+from hub.core.settings import get_settings
+from hub.ledger.queries import ledger_status, state_counts, waiting
+from hub.privacy.logging import configure_logging, safe_message
+from hub.service.prefect_env import configure_prefect_env
+from hub.sync.pipeline import Hub, SyncSummary
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Sync local complaint channels into SP4N-LAPOR!, exactly once.")
+# Piped output (CI, `make demo | tee`) gets a width that fits the summary table.
+console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+app.add_typer(quarantine_app, name="quarantine")
+register_view_commands(app)  # apikey, api, remind, report
+
+
+def _hub() -> Hub:
+    settings = get_settings()
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    try:
+        return Hub.from_settings(settings)
+    except ValueError as exc:  # a broken mapping file or schema: say which and stop
+        err.print(f"[red]configuration error:[/] {safe_message(exc)}")
+        raise typer.Exit(2) from exc
+
+
+def _watch_progress(hub: Hub, channels: list[str], done: threading.Event) -> None:
+    """Poll the ledger while the flow runs: the bar grows as pulls store and pushes finish."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), console=err, transient=True) as progress:
+        bar = progress.add_task("syncing", total=None)
+        while not done.wait(0.3):
+            counts = state_counts(hub.engine, channels)
+            total = sum(sum(c.values()) for c in counts.values())
+            finished = sum(c.get("sent", 0) + c.get("quarantined", 0) + c.get("skipped", 0)
+                           for c in counts.values())
+            progress.update(bar, total=total or None, completed=finished,
+                            description=f"syncing {', '.join(channels)}")
+
+
+@app.command()
+def sync(
+    channels: Annotated[list[str] | None, typer.Argument(help="channels to sync")] = None,
+    all_channels: Annotated[bool, typer.Option("--all", help="every configured channel")] = False,
+    prefect: Annotated[bool, typer.Option(help="run as a Prefect flow (local mode "
+                                          "unless PREFECT_API_URL is set)")] = True,
+) -> None:
+    """One sync run: pull new and changed tickets, push them to SP4N-LAPOR!."""
+    code = run_sync_command(channels, all_channels, prefect)
+    if code:
+        raise typer.Exit(code)
+
+
+def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bool) -> int:
+    if not channels and not all_channels:
+        err.print("name one or more channels, or use --all")
+        return 2
+    hub = _hub()
+    try:
+        names = hub.check_channels(None if all_channels else channels)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        return 2
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch_progress, args=(hub, names, done), daemon=True)
+    if err.is_terminal:
+        watcher.start()
+    try:
+        summary = _run_sync(hub, names, prefect)
+    finally:
+        done.set()
+        if watcher.is_alive():
+            watcher.join()
+    render_summary(console, summary, hub.engine)
+    for channel, message in summary.errors.items():
+        err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
+    left = waiting(hub.engine, names)
+    if left.count:
+        # Not every record was pushed or quarantined: say so, with why and when it retries.
+        when = left.next_attempt_at.isoformat(timespec="seconds") if left.next_attempt_at else "?"
+        err.print(f"[yellow]{left.count} ticket(s) not sent yet, retried from {when}; last "
+                  f"error: {safe_message(Exception(left.last_error or '?'))}[/]")
+    return 1 if summary.errors or left.count else 0
+
+
+def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
+    if not prefect:
+        from hub.sync.pipeline import sync as plain_sync
+
+        return asyncio.run(plain_sync(hub, names))
+    configure_prefect_env()
+    from flows.sync import sync_flow
+    from hub.service.runtime import use_hub
+
+    use_hub(hub)
+    return asyncio.run(sync_flow(names))
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readable")] = False,
+           ) -> None:
+    """Ledger counts per channel and send state, open quarantine, cursors, both sides' statuses."""
+    from hub.cli.render import render_sync_status
+    from hub.ledger.sync_queries import sync_status
+
+    hub = _hub()
+    rows, two_way = ledger_status(hub.engine), sync_status(hub.engine)
+    if as_json:
+        console.print_json(json.dumps({"channels": [r.model_dump(mode="json") for r in rows],
+                                       "two_way": two_way.model_dump(mode="json")}))
+    else:
+        render_status(console, rows)
+        render_sync_status(console, two_way)
+
+
+@app.command()
+def reconcile(
+    channels: Annotated[list[str] | None, typer.Argument(help="channels to pull first")] = None,
+    rounds: Annotated[int, typer.Option(help="rounds to run, one after another")] = 1,
+    prefect: Annotated[bool, typer.Option(help="run as a Prefect flow")] = True,
+) -> None:
+    """Two-way status sync: LAPOR! changes to the channels, channel changes to LAPOR!."""
+    from hub.cli.render import render_reconcile
+
+    hub = _hub()
+    names = hub.check_channels(channels)
+    for _ in range(max(1, rounds)):
+        if prefect:
+            configure_prefect_env()
+            from flows.reconcile import reconcile_flow
+            from hub.service.runtime import use_hub
+
+            use_hub(hub)
+            summary = asyncio.run(reconcile_flow(names))
+        else:
+            from hub.reconcile.round import reconcile as run_round
+
+            summary = asyncio.run(run_round(hub, names))
+        render_reconcile(console, summary)
+    if summary.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def purge(older_than: Annotated[str, typer.Option(help="e.g. 90d, 12w")] = "90d") -> None:
+    """Retention: drop personal data of tickets sent before the cutoff; delete old cache rows."""
+    from hub.privacy.retention import parse_age
+    from hub.privacy.retention import purge as run_purge
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    counts = run_purge(_hub().engine, age)
+    console.print(f"cutoff {counts.cutoff.isoformat(timespec='seconds')}: "
+                  f"{counts.tickets_purged} tickets purged of personal data, "
+                  f"{counts.quarantine_deleted} resolved quarantine entries and "
+                  f"{counts.identity_cache_deleted} identity-cache rows deleted")
+
+
+@app.command()
+def serve(
+    simulate: Annotated[bool, typer.Option(help="also run the sandbox simulators")] = False,
+    workers: Annotated[int, typer.Option(help="process workers on the pool")] = 1,
+    prefect_db: Annotated[str | None, typer.Option(help="Prefect's database, e.g. "
+                          "postgresql+asyncpg://…; default SQLite under var/")] = None,
+    fast_path: Annotated[bool, typer.Option(help="intake also syncs in-process")] = False,
+) -> None:
+    """Prefect server, work pool, deployments, worker(s), intake; until Ctrl-C."""
+    from hub.service.serve import StackConfig
+    from hub.service.serve import serve as run_serve
+
+    config = StackConfig(workers=workers, prefect_db_url=prefect_db, fast_path=fast_path)
+    raise typer.Exit(run_serve(config, lambda line: console.print(line), simulate=simulate))

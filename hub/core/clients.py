@@ -1,0 +1,44 @@
+"""Connector clients built from settings; tests may hand in-process transports per system."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from connectors.dukcapil import DukcapilClient
+from connectors.lapor import LaporClient
+from hub.core.settings import HttpSystem, Settings
+
+# Tests hand in-process transports (ASGI) per system name; production leaves this empty.
+Transports = dict[str, httpx.AsyncBaseTransport]
+
+
+def http_kwargs(system: HttpSystem, name: str, transports: Transports | None) -> dict[str, Any]:
+    return {
+        "base_url": system.base_url,
+        "token": system.token,
+        "timeout_s": system.timeout_s,
+        "max_attempts": system.max_attempts,
+        "backoff_base_s": system.backoff_base_s,
+        "backoff_max_s": system.backoff_max_s,
+        "concurrency": system.concurrency,
+        "transport": (transports or {}).get(name, system.transport),
+    }
+
+
+def lapor_client(settings: Settings, transports: Transports | None = None) -> LaporClient:
+    return LaporClient(**http_kwargs(settings.lapor, "lapor", transports))
+
+
+def dukcapil_client(settings: Settings,
+                    transports: Transports | None = None) -> DukcapilClient | None:
+    """None when no credentials are configured: identity checks are then skipped, not faked."""
+    system = settings.dukcapil
+    if system.password is None:
+        return None
+    kwargs = http_kwargs(system, "dukcapil", transports)
+    kwargs.pop("token")
+    return DukcapilClient(user_id=system.user_id, password=system.password,
+                          instansi=system.instansi, ip_user=system.ip_user,
+                          threshold=system.threshold, **kwargs)

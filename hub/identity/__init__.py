@@ -1,0 +1,1 @@
+"""Who reported: offline NIK checks and verification against SIAK/Dukcapil."""

@@ -1,0 +1,1 @@
+"""The mapping engine: raw-record validation, declarative field/category/status maps, transforms."""

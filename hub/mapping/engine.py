@@ -1,0 +1,223 @@
+"""The mapping engine: a channel's raw record → canonical ``Ticket``, driven by a mapping file.
+
+Failures are ``MappingError`` with a machine reason (``unknown_category``, ``unknown_status``,
+``bad_value``, ``missing_field``) that the pull stage turns into a quarantine entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hub.core.models import Klasifikasi, LaporStatus, Reporter, Ticket
+from hub.mapping.transforms import TransformError, apply_transforms
+
+_MISSING = object()
+_HASHTAG = re.compile(r"#([A-Za-z0-9_]+)")
+
+
+class MappingError(ValueError):
+    def __init__(self, reason: str, field: str, detail: str) -> None:
+        super().__init__(f"{reason} at {field}: {detail}")
+        self.reason, self.field, self.detail = reason, field, detail
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str | None = None
+    value: Any = None
+    default: Any = None
+    transform: list[str | dict[str, Any]] = []
+
+    def extract(self, raw: Mapping[str, Any], name: str) -> Any:
+        if self.path is None:
+            return self.value
+        value = dig(raw, self.path)
+        if value is _MISSING or value is None:
+            value = self.default
+        try:
+            return apply_transforms(value, self.transform)
+        except TransformError as exc:
+            raise MappingError("bad_value", name, str(exc)) from exc
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kategori: str
+    instansi: str
+    klasifikasi: Klasifikasi | None = None
+
+
+class CategorySpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str | None = None
+    hashtags_in: str | None = None
+    map: dict[str, Target]
+    default: Target | None = None
+
+
+class StatusSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    to_lapor: dict[str, LaporStatus]
+    from_lapor: dict[LaporStatus, str]
+
+
+class IdentitySpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    verify_nik: bool = True
+    invalid_nik: Literal["quarantine", "send_unverified"] = "quarantine"
+
+
+class ForwardSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    values: list[str]
+    skip: dict[str, str] = {}
+
+
+class RecordSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: FieldSpec
+    version: FieldSpec
+    version_type: Literal["int", "datetime", "string"] = "string"
+
+
+class City(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kode_kabkota: str | None = None
+    nama: str | None = None
+
+
+class ChannelMapping(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channel: str
+    sumber: str
+    description: str = ""
+    raw_schema: str
+    city: City = City()
+    record: RecordSpec
+    fields: dict[str, FieldSpec]
+    category: CategorySpec
+    status: StatusSpec
+    identity: IdentitySpec = IdentitySpec()
+    forward: ForwardSpec | None = None
+
+    def skip_reason(self, raw: Mapping[str, Any]) -> str | None:
+        """Why this record is deliberately not forwarded, or None to forward it."""
+        if self.forward is None:
+            return None
+        value = dig(raw, self.forward.path)
+        key = "" if value in (_MISSING, None) else str(value)
+        if key in self.forward.values:
+            return None
+        if key in self.forward.skip:
+            return f"{key}: {self.forward.skip[key]}"
+        raise MappingError("unknown_class", self.forward.path,
+                           f"{key!r} is neither forwarded nor skipped by channel {self.channel}")
+
+    def source_id(self, raw: Any) -> str | None:
+        """Best effort, for quarantining records that fail before mapping."""
+        if not isinstance(raw, Mapping):
+            return None
+        value = dig(raw, self.record.id.path or "")
+        return str(value) if value not in (_MISSING, None, "") else None
+
+    def version_key(self, raw: Mapping[str, Any]) -> str:
+        """A string that sorts like the channel's versions, to ignore stale re-reads."""
+        value = self.record.version.extract(raw, "record.version")
+        if value is None:
+            raise MappingError("missing_field", "record.version", "no version")
+        if self.record.version_type == "int":
+            return f"{int(value):020d}"
+        if self.record.version_type == "datetime" and isinstance(value, datetime):
+            return value.isoformat()
+        return str(value)
+
+    def route(self, raw: Mapping[str, Any]) -> tuple[str, Target]:
+        spec = self.category
+        if spec.hashtags_in is not None:
+            text = dig(raw, spec.hashtags_in)
+            tags = [t.lower() for t in _HASHTAG.findall(text if isinstance(text, str) else "")]
+            # Several hashtags: the first one the mapping knows decides (stated in the README).
+            known = [t for t in tags if t in spec.map]
+            if known:
+                return "#" + known[0], spec.map[known[0]]
+            source = " ".join("#" + t for t in tags) or "(no hashtag)"
+        else:
+            value = dig(raw, spec.path or "")
+            source = "" if value in (_MISSING, None) else str(value)
+            if source in spec.map:
+                return source, spec.map[source]
+        if spec.default is not None:
+            return source, spec.default
+        raise MappingError("unknown_category", "category",
+                           f"{source!r} is not in the mapping of channel {self.channel}")
+
+    def to_lapor_status(self, source_status: str) -> LaporStatus:
+        try:
+            return self.status.to_lapor[source_status]
+        except KeyError:
+            raise MappingError("unknown_status", "status",
+                               f"{source_status!r} is not in to_lapor of channel {self.channel}"
+                               ) from None
+
+    def apply(self, raw: Mapping[str, Any]) -> Ticket:
+        values: dict[str, Any] = {}
+        reporter: dict[str, Any] = {}
+        for name, spec in self.fields.items():
+            value = spec.extract(raw, name)
+            if name.startswith("pelapor."):
+                reporter[name.removeprefix("pelapor.")] = value
+            else:
+                values[name] = value
+        source_category, target = self.route(raw)
+        status_value = dig(raw, self.status.path)
+        source_status = "" if status_value in (_MISSING, None) else str(status_value)
+        anonim = bool(values.get("anonim"))
+        has_reporter = any(v not in (None, "") for v in reporter.values())
+        source_id = self.source_id(raw)
+        if source_id is None:
+            raise MappingError("missing_field", "record.id", "no id")
+        try:
+            return Ticket(
+                channel=self.channel,
+                source_id=source_id,
+                source_version=self.version_key(raw),
+                source_category=source_category,
+                kategori=target.kategori,
+                instansi=target.instansi,
+                klasifikasi=target.klasifikasi or values.pop("klasifikasi", Klasifikasi.pengaduan),
+                source_status=source_status,
+                status=self.to_lapor_status(source_status),
+                # Anonymous means no identity leaves the hub, whatever the channel sent along.
+                pelapor=Reporter(**reporter) if has_reporter and not anonim else None,
+                **{k: v for k, v in values.items() if k != "klasifikasi"},
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise MappingError("bad_value", field, str(first["msg"])) from exc
+
+
+def dig(raw: Any, path: str) -> Any:
+    """Value at a dotted path, or ``_MISSING``."""
+    node = raw
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node

@@ -1,0 +1,1 @@
+"""Running the hub as a service: Prefect deployments, upstream limits, artifacts, ``serve``."""

@@ -1,0 +1,214 @@
+"""The sync as plain async functions: what the Prefect flows orchestrate and tests call directly."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy import Engine
+
+from connectors.errors import ConnectorError
+from hub.core.clients import Transports, dukcapil_client, lapor_client
+from hub.core.secrets import with_block_secrets
+from hub.core.settings import Settings
+from hub.identity.dukcapil import IdentityResolver
+from hub.ledger.claims import any_due, claim_batch
+from hub.ledger.db import init_db, make_engine
+from hub.mapping.engine import ChannelMapping
+from hub.mapping.loader import load_mappings
+from hub.mapping.validation import RawValidator
+from hub.sources import open_source
+from hub.sync import limits
+from hub.sync.pull import PullResult, pull_channel
+from hub.sync.push import PushAborted, PushCounts, Pusher, PushPolicy
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Hub:
+    """Everything a sync step needs, built once from settings."""
+
+    settings: Settings
+    engine: Engine
+    mappings: dict[str, ChannelMapping]
+    validators: dict[str, RawValidator]
+    transports: Transports | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, transports: Transports | None = None,
+                      engine: Engine | None = None) -> Hub:
+        settings = with_block_secrets(settings)
+        mappings = load_mappings(settings.mappings_dir, settings.schemas_dir)
+        validators = {name: RawValidator.from_file(settings.schemas_dir / m.raw_schema)
+                      for name, m in mappings.items()}
+        engine = engine or make_engine(settings.database_url)
+        init_db(engine)
+        return cls(settings, engine, mappings, validators, transports)
+
+    def check_channels(self, channels: list[str] | None) -> list[str]:
+        if not channels:
+            return sorted(self.mappings)
+        unknown = sorted(set(channels) - set(self.mappings))
+        if unknown:
+            raise ValueError(f"unknown channel(s): {', '.join(unknown)}; "
+                             f"known: {', '.join(sorted(self.mappings))}")
+        return channels
+
+    def push_policy(self) -> PushPolicy:
+        s = self.settings
+        return PushPolicy(concurrency=s.push_concurrency, max_attempts=s.max_push_attempts,
+                          retry_base_s=s.retry_base_s, retry_max_s=s.retry_max_s,
+                          ambiguous_settle_s=s.ambiguous_settle_s)
+
+
+class ChannelSummary(BaseModel):
+    channel: str
+    pulled: int = 0
+    new: int = 0
+    updated: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    sent: int = 0
+    recovered: int = 0
+    retried: int = 0
+    push_quarantined: int = 0
+    error: str | None = None
+
+
+class SyncSummary(BaseModel):
+    run_id: str
+    channels: dict[str, ChannelSummary]
+    push_error: str | None = None  # LAPOR! refused the hub itself (e.g. its token): nothing sent
+
+    @property
+    def errors(self) -> dict[str, str]:
+        failed = {name: c.error for name, c in self.channels.items() if c.error}
+        return failed | ({"lapor": self.push_error} if self.push_error else {})
+
+
+async def pull(hub: Hub, channel: str, run_id: str | None = None,
+               on_page: Callable[[PullResult], None] | None = None) -> PullResult:
+    async with open_source(channel, hub.settings, hub.transports) as source:
+        return await pull_channel(hub.engine, source, hub.mappings[channel],
+                                  hub.validators[channel], page_size=hub.settings.page_size,
+                                  overlap_s=hub.settings.overlap_s, run_id=run_id,
+                                  on_page=on_page)
+
+
+async def push_batch(hub: Hub, channels: list[str] | None = None,
+                     run_id: str | None = None) -> dict[str, PushCounts]:
+    """Claim one batch of due tickets and push it; counts per channel, empty when none was due."""
+    token = uuid.uuid4().hex
+    claimed = claim_batch(hub.engine, token=token, limit=hub.settings.push_batch_size,
+                          lease_s=hub.settings.sending_lease_s, channels=channels)
+    if not claimed:
+        return {}
+    dukcapil = dukcapil_client(hub.settings, hub.transports)
+    async with lapor_client(hub.settings, hub.transports) as lapor:
+        try:
+            identity = IdentityResolver(hub.engine, dukcapil, hub.settings.identity_cache_ttl_s,
+                                        gate=limits.dukcapil_gate())
+            pusher = Pusher(hub.engine, lapor, identity, hub.mappings, hub.push_policy(),
+                            throttle=limits.lapor_throttle())
+            return await pusher.push(claimed, run_id)
+        finally:
+            if dukcapil is not None:
+                await dukcapil.aclose()
+
+
+def merge_counts(total: dict[str, PushCounts], more: dict[str, PushCounts]) -> None:
+    for channel, counts in more.items():
+        total.setdefault(channel, PushCounts()).add(counts)
+
+
+async def push_all(hub: Hub, channels: list[str] | None = None,
+                   run_id: str | None = None) -> dict[str, PushCounts]:
+    totals: dict[str, PushCounts] = {}
+    while batch := await push_batch(hub, channels, run_id):
+        merge_counts(totals, batch)
+    return totals
+
+
+PushOne = Callable[[], Awaitable[dict[str, PushCounts]]]
+
+
+async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: asyncio.Event,
+                             push_one: PushOne, idle_s: float = 0.25,
+                             ) -> tuple[dict[str, PushCounts], str | None]:
+    """Push claimed batches while the pulls are still storing pages, then until nothing is due.
+
+    Pushing alongside the pull means the first ticket of a large backlog goes out seconds after
+    it was stored, not after the whole backlog was read; HTTP waits of both overlap. Returns the
+    counts and, when LAPOR! refused the hub itself, why pushing stopped (the pulls go on).
+    """
+    totals: dict[str, PushCounts] = {}
+    lease = hub.settings.sending_lease_s
+    while True:
+        # Read before looking: if the pulls had ended, this look sees everything they stored.
+        finished = pulls_done.is_set()
+        if any_due(hub.engine, lease_s=lease, channels=channels):
+            try:
+                merge_counts(totals, await push_one())
+            except PushAborted as exc:
+                log.error("push.aborted", error=str(exc))
+                return totals, f"LAPOR! refused the hub: {exc}"
+            continue
+        if finished:
+            return totals, None
+        await asyncio.sleep(idle_s)
+
+
+def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | BaseException],
+              push: dict[str, PushCounts], push_error: str | None = None) -> SyncSummary:
+    out: dict[str, ChannelSummary] = {}
+    for name in channels:
+        result = pulls.get(name)
+        summary = ChannelSummary(channel=name)
+        if isinstance(result, PullResult):
+            summary.pulled, summary.new = result.records, result.stored.new
+            summary.updated, summary.quarantined = result.stored.updated, result.stored.quarantined
+            summary.skipped = result.stored.skipped
+        elif isinstance(result, BaseException):
+            summary.error = describe(result)
+        pushed = push.get(name, PushCounts())
+        summary.sent, summary.recovered = pushed.sent, pushed.recovered
+        summary.retried, summary.push_quarantined = pushed.retried, pushed.quarantined
+        out[name] = summary
+    return SyncSummary(run_id=run_id, channels=out, push_error=push_error)
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, ConnectorError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def sync(hub: Hub, channels: list[str] | None = None,
+               run_id: str | None = None) -> SyncSummary:
+    """Pull every channel concurrently and push as pages land. No Prefect needed."""
+    names = hub.check_channels(channels)
+    run_id = run_id or uuid.uuid4().hex
+    pulls_done = asyncio.Event()
+
+    async def pull_all() -> list[PullResult | BaseException]:
+        try:
+            return await asyncio.gather(*(pull(hub, n, run_id) for n in names),
+                                        return_exceptions=True)
+        finally:
+            pulls_done.set()
+
+    results, (pushed, push_error) = await asyncio.gather(
+        pull_all(),
+        push_while_pulling(hub, names, pulls_done, lambda: push_batch(hub, names, run_id)))
+    pulls: dict[str, PullResult | BaseException] = dict(zip(names, results, strict=True))
+    for name, result in pulls.items():
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # KeyboardInterrupt, cancellation: not ours to swallow
+        if isinstance(result, BaseException):
+            log.error("channel.pull_failed", channel=name, error=describe(result))
+    return summarize(run_id, names, pulls, pushed, push_error)

@@ -1,0 +1,187 @@
+"""Exactly-once push of claimed tickets to SP4N-LAPOR!, which does not deduplicate.
+
+Per ticket: if a POST may already have reached LAPOR! (``needs_lookup``), ask
+``GET /laporan?sumber=&ref_eksternal=`` first; otherwise resolve identity, POST, and on an
+ambiguous failure (timeout, 5xx or dropped connection after sending) look up before posting
+again. Outcomes are written a group at a time; a crash in between leaves rows in ``sending``,
+which the next claim resolves by lookup, so no path posts a ticket LAPOR! already holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import Engine
+
+from connectors.errors import (
+    AmbiguousWriteError,
+    AuthError,
+    ConnectorError,
+    FatalError,
+    InvalidRequest,
+    RetriableError,
+)
+from connectors.lapor import LaporClient
+from hub.identity.dukcapil import IdentityOutcome, IdentityResolver
+from hub.ledger.claims import Claimed, Outcome, Quarantine, Retry, Sent, record_outcomes
+from hub.ledger.tables import utcnow
+from hub.mapping.engine import ChannelMapping
+from hub.sync.lapor_report import build_report
+
+log = structlog.get_logger(__name__)
+
+
+class PushAborted(RuntimeError):
+    """LAPOR! refuses the hub itself (credentials): pushing more would only fail the same way."""
+
+
+@dataclass
+class PushCounts:
+    claimed: int = 0
+    sent: int = 0
+    recovered: int = 0
+    retried: int = 0
+    quarantined: int = 0
+
+    def add(self, other: PushCounts) -> None:
+        for name in ("claimed", "sent", "recovered", "retried", "quarantined"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class PushPolicy:
+    concurrency: int = 32
+    max_attempts: int = 8
+    retry_base_s: float = 30.0
+    retry_max_s: float = 3600.0
+    lookup_delay_s: float = 0.05  # let a slow LAPOR! finish storing before we ask for the report
+    # A POST that got no answer may still be running inside LAPOR!: wait this long before the
+    # lookup that decides whether to post again (longer than LAPOR!'s own request timeout).
+    ambiguous_settle_s: float = 120.0
+
+
+class Pusher:
+    def __init__(self, engine: Engine, lapor: LaporClient, identity: IdentityResolver,
+                 mappings: dict[str, ChannelMapping], policy: PushPolicy,
+                 throttle: Callable[[int], Awaitable[None]] | None = None) -> None:
+        self._engine, self._lapor, self._identity = engine, lapor, identity
+        self._mappings, self._policy = mappings, policy
+        # Waits before each group of requests, e.g. for LAPOR!'s rate shared by all workers.
+        self._throttle = throttle
+        self._abort: FatalError | None = None
+
+    async def push(self, claimed: list[Claimed],
+                   run_id: str | None = None) -> dict[str, PushCounts]:
+        """Push a claimed batch; counts per channel."""
+        per_channel: dict[str, PushCounts] = {}
+        for c in claimed:
+            per_channel.setdefault(c.ticket.channel, PushCounts()).claimed += 1
+        gate = asyncio.Semaphore(self._policy.concurrency)
+        group = max(self._policy.concurrency * 4, 1)
+        for start in range(0, len(claimed), group):
+            chunk = claimed[start : start + group]
+            if self._throttle is not None:
+                await self._throttle(len(chunk))
+            outcomes = await asyncio.gather(*(self._guarded(gate, c) for c in chunk))
+            if chunk:
+                record_outcomes(self._engine, chunk[0].token, list(outcomes), run_id)
+            for c, outcome in zip(chunk, outcomes, strict=True):
+                counts = per_channel[c.ticket.channel]
+                if isinstance(outcome, Sent):
+                    counts.recovered += outcome.recovered
+                    counts.sent += not outcome.recovered
+                elif isinstance(outcome, Retry):
+                    counts.retried += 1
+                else:
+                    counts.quarantined += 1
+            if self._abort is not None:
+                # Give back the rest of the claim untouched so another run can take it at once.
+                rest = claimed[start + group :]
+                record_outcomes(self._engine, chunk[0].token,
+                                [self._retry(c, "aborted: " + str(self._abort), c.needs_lookup)
+                                 for c in rest], run_id)
+                raise PushAborted(str(self._abort))
+        return per_channel
+
+    async def _guarded(self, gate: asyncio.Semaphore, claimed: Claimed) -> Outcome:
+        async with gate:
+            if self._abort is not None:
+                return self._retry(claimed, "aborted", claimed.needs_lookup)
+            outcome = await self._push_one(claimed)
+        if isinstance(outcome, Retry) and claimed.attempts >= self._policy.max_attempts:
+            return Quarantine(claimed.id, "push", "max_attempts",
+                              f"gave up after {claimed.attempts} attempts; last: {outcome.error}",
+                              needs_lookup=outcome.needs_lookup)
+        return outcome
+
+    async def _push_one(self, c: Claimed) -> Outcome:
+        sumber = self._mappings[c.ticket.channel].sumber
+        if c.needs_lookup:
+            found = await self._lookup(c, sumber)
+            if not isinstance(found, bool):
+                return found
+        identity = await self._identity.resolve(c.ticket)
+        report = build_report(c.ticket, sumber, identity)
+        for _ in range(3):
+            try:
+                created = await self._lapor.create_report(report)
+            except AmbiguousWriteError as exc:
+                await asyncio.sleep(self._policy.lookup_delay_s)
+                found = await self._lookup(c, sumber, identity)
+                if not isinstance(found, bool):
+                    return found
+                if exc.status is None:
+                    # No answer at all: the request may still be in flight inside LAPOR!, so
+                    # a lookup now proves nothing. Look again once it must have settled.
+                    return self._retry(c, str(exc), needs_lookup=True,
+                                       delay_s=self._policy.ambiguous_settle_s)
+                continue  # LAPOR! answered and does not hold it: a new POST cannot duplicate
+            except InvalidRequest as exc:
+                fields = ", ".join(exc.fields) or "(unspecified)"
+                return Quarantine(c.id, "push", "lapor_rejected",
+                                  f"LAPOR! answered {exc.status}; fields: {fields}")
+            except AuthError as exc:
+                self._abort = exc
+                return self._retry(c, str(exc), needs_lookup=False)
+            except RetriableError as exc:
+                return self._retry(c, str(exc), needs_lookup=False)
+            except ConnectorError as exc:
+                return self._retry(c, str(exc), needs_lookup=False)
+            log.debug("ticket.pushed", channel=c.ticket.channel, source_id=c.ticket.source_id,
+                     tracking_id=created.tracking_id, identity=identity.status.value)
+            return Sent(c.id, created.tracking_id, created.transaksi_id, identity.status.value,
+                        identity.note)
+        return self._retry(c, "LAPOR! kept failing after accepting the request", True)
+
+    async def _lookup(self, c: Claimed, sumber: str,
+                      identity: IdentityOutcome | None = None) -> Outcome | bool:
+        """The stored report if LAPOR! has one, ``False`` if it has none, or a Retry."""
+        try:
+            refs = await self._lapor.find_reports(sumber=sumber, ref_eksternal=c.ticket.source_id)
+        except ConnectorError as exc:
+            return self._retry(c, f"lookup failed: {exc}", needs_lookup=True)
+        if not refs:
+            return False
+        if len(refs) > 1:
+            log.warning("ticket.duplicate_in_lapor", channel=c.ticket.channel,
+                        source_id=c.ticket.source_id, count=len(refs))
+        first = refs[0]
+        log.info("ticket.recovered", channel=c.ticket.channel, source_id=c.ticket.source_id,
+                 tracking_id=first.tracking_id)
+        status = identity.status.value if identity else "unknown"
+        return Sent(c.id, first.tracking_id, first.transaksi_id, status,
+                    identity.note if identity else None, recovered=True)
+
+    def _retry(self, c: Claimed, error: str, needs_lookup: bool,
+               delay_s: float | None = None) -> Retry:
+        policy = self._policy
+        delay = min(policy.retry_max_s, policy.retry_base_s * 2 ** max(c.attempts - 1, 0))
+        delay *= random.uniform(0.5, 1.0)  # jitter: workers that failed together retry apart
+        if delay_s is not None:
+            delay = delay_s
+        return Retry(c.id, error, utcnow() + timedelta(seconds=delay), needs_lookup)
