@@ -140,6 +140,15 @@ def release_flow_run(engine: Engine, flow_run_id: str, reason: str) -> int:
     return released
 
 
+def held_by_flow_runs(engine: Engine) -> list[str]:
+    """Flow runs whose unreleased holders still hold ``sending`` rows."""
+    with Session(engine) as session:
+        return sorted({fr for fr in session.exec(
+            select(ClaimHolderRow.flow_run_id).where(
+                col(ClaimHolderRow.flow_run_id).is_not(None),
+                col(ClaimHolderRow.released_at).is_(None), _holds_rows())) if fr})
+
+
 def release_gone(engine: Engine, here: Holder | None = None) -> int:
     """Release holders proven gone from this host; forget released ones that hold nothing."""
     here = here or this_process()
