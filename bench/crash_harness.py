@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from crash_support import Figures, HarnessConfig, Sims, hub_env, prepare, verify
+from sqlalchemy import inspect
 from sqlmodel import Session, col, select
 
 from hub.core.settings import PROJECT_ROOT
@@ -44,6 +45,8 @@ def _startup_s() -> float:
 def _ids(database_url: str, *states: SendState) -> set[int]:
     engine = make_engine(database_url)
     try:
+        if not inspect(engine).has_table("ticket"):  # killed before its first migration ran
+            return set()
         with Session(engine) as session:
             return {i for i in session.exec(select(TicketRow.id).where(
                 col(TicketRow.state).in_(states))) if i is not None}
@@ -61,6 +64,7 @@ class Recovery:
     def __init__(self, database_url: str, figures: Figures) -> None:
         self._url, self._figures = database_url, figures
         self._open: list[tuple[set[int], float]] = []
+        self._engine = make_engine(database_url)
 
     def killed(self) -> None:
         held = _ids(self._url, SendState.sending)
@@ -71,7 +75,11 @@ class Recovery:
     def poll(self) -> None:
         if not self._open:
             return
-        waiting = _ids(self._url, SendState.pending, SendState.sending)
+        watched = set().union(*(ids for ids, _ in self._open))
+        with Session(self._engine) as session:
+            waiting = set(session.exec(select(TicketRow.id).where(
+                col(TicketRow.id).in_(watched),
+                col(TicketRow.state).in_([SendState.pending, SendState.sending]))))
         for entry in [e for e in self._open if not e[0] & waiting]:
             self._figures.recovery_s.append(time.monotonic() - entry[1])
             self._open.remove(entry)
@@ -91,7 +99,7 @@ def _run(env: dict[str, str], log: IO[bytes], limit_s: float, recovery: Recovery
             proc.wait()
             return None
         recovery.poll()
-        time.sleep(0.02)
+        time.sleep(0.05)
     recovery.poll()
     return proc.returncode
 

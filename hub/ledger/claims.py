@@ -102,11 +102,18 @@ def claim_batch(
     lease_s: float,
     channels: list[str] | None = None,
     now: datetime | None = None,
+    held: bool = False,
 ) -> list[Claimed]:
+    """Claim up to ``limit`` due rows for ``token``. With ``held``, only while the token's holder
+    row exists unreleased: a holder released under it (a hook, a sibling's verdict) claims no more.
+    """
     now = now or utcnow()
     where = _claimable(now, lease_s)
     if channels:
         where = and_(where, col(TicketRow.channel).in_(channels))
+    if held:
+        where = and_(where, exists().where(col(ClaimHolderRow.token) == token,
+                                            col(ClaimHolderRow.released_at).is_(None)))
     with Session(engine) as session:
         pick = select(TicketRow.id).where(where).order_by(col(TicketRow.id)).limit(limit)
         if engine.dialect.name == "postgresql":

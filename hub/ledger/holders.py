@@ -153,8 +153,12 @@ def release_gone(engine: Engine, here: Holder | None = None) -> int:
     """Release holders proven gone from this host; forget released ones that hold nothing."""
     here = here or this_process()
     with Session(engine) as session:
-        session.execute(delete(ClaimHolderRow).where(
-            col(ClaimHolderRow.released_at).is_not(None), ~_holds_rows()))
+        # Read first, write only when there is something to write: this runs between every
+        # push, and on SQLite even a DELETE of nothing takes the database's write lock.
+        done = list(session.exec(select(ClaimHolderRow.token).where(
+            col(ClaimHolderRow.released_at).is_not(None), ~_holds_rows())))
+        if done:
+            session.execute(delete(ClaimHolderRow).where(col(ClaimHolderRow.token).in_(done)))
         live = list(session.exec(select(ClaimHolderRow).where(
             col(ClaimHolderRow.released_at).is_(None), col(ClaimHolderRow.host) == here.host,
             _holds_rows())))

@@ -121,7 +121,7 @@ async def push_batch(hub: Hub, channels: list[str] | None = None, run_id: str | 
                        on_lost=stop.set):
         left = settings.push_batch_size
         claimed = claim_batch(hub.engine, token=token, lease_s=lease, channels=channels,
-                              limit=min(policy.group_size, left))
+                              limit=min(policy.group_size, left), held=True)
         if not claimed:
             return totals
         dukcapil = dukcapil_client(settings, hub.transports)
@@ -139,7 +139,7 @@ async def push_batch(hub: Hub, channels: list[str] | None = None, run_id: str | 
                     merge_counts(totals, await pusher.push(claimed, run_id))
                     if pusher.stopped or left <= 0:
                         break
-                    claimed = claim_batch(hub.engine, token=token, lease_s=lease,
+                    claimed = claim_batch(hub.engine, token=token, lease_s=lease, held=True,
                                           channels=channels, limit=min(policy.group_size, left))
             finally:
                 if dukcapil is not None:
