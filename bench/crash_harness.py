@@ -2,11 +2,12 @@
 nothing was lost, nothing doubled, and the ledger agrees with LAPOR!.
 
 ``python bench/crash_harness.py --kills 200`` serves the simulators in their own process and
-prints kills, duplicates, losses, elapsed time and, per kill, how many tickets the killed run left
-``sending`` and how long until the runs after it had settled every one of them (under a lease of
-five minutes: only proving the dead holder gone frees them sooner). ``tests/crash`` runs the same
-harness with fewer kills against simulators served in the test process. Every sync is a real
-subprocess (``python -m hub.cli sync --all --no-prefect``) talking HTTP to the simulators.
+prints kills, duplicates, losses, elapsed time and, per kill, how many tickets the killed run
+left ``sending`` and how long the next run (started at once, and not killed before) took to
+settle every one of them, under a lease of five minutes: only proving the dead holder gone frees
+them sooner. ``tests/crash`` runs the same harness with fewer kills against simulators served in
+the test process. Every sync is a real subprocess (``python -m hub.cli sync --all
+--no-prefect``) talking HTTP to the simulators.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from hub.ledger.tables import SendState, TicketRow
 
 HUB_CMD = [sys.executable, "-m", "hub.cli", "sync", "--all", "--no-prefect"]
 LEASE_S = "300"  # far longer than a recovery may take: the lease is never what frees a row
+RECOVERY_LIMIT_S = 120.0  # a run that has not settled the last kill's rows by then is killed anyway
 
 
 def _startup_s() -> float:
@@ -89,12 +91,21 @@ class Recovery:
         return len(self._open)
 
 
-def _run(env: dict[str, str], log: IO[bytes], limit_s: float, recovery: Recovery) -> int | None:
-    """One hub run, watched; its exit code, or ``None`` when it was SIGKILLed at ``limit_s``."""
+def _run(env: dict[str, str], log: IO[bytes], limit_s: float, recovery: Recovery,
+         after_s: float = 0.0) -> int | None:
+    """One hub run, watched; its exit code, or ``None`` when it was SIGKILLed.
+
+    It is killed at ``limit_s``, but never before it settled what the last killed run held: then
+    ``after_s`` after that, so every kill's recovery is measured on the run right after it.
+    """
     proc = subprocess.Popen(HUB_CMD, env=env, stdout=log, stderr=log, cwd=PROJECT_ROOT)
-    deadline = time.monotonic() + limit_s
+    started = time.monotonic()
+    deadline = started + limit_s
     while proc.poll() is None:
-        if time.monotonic() >= deadline:
+        waiting = recovery.outstanding and time.monotonic() < started + RECOVERY_LIMIT_S
+        if waiting:
+            deadline = max(deadline, time.monotonic() + after_s)
+        elif time.monotonic() >= deadline:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return None
@@ -110,8 +121,9 @@ def kill_loop(cfg: HarnessConfig, env: dict[str, str], figures: Figures,
     startup = _startup_s()
     with cfg.log_path.open("ab") as log:
         while figures.kills < cfg.kills:
-            delay = startup + rng.uniform(cfg.kill_min_s, cfg.kill_max_s)
-            code = _run({**env, "LAPOR_HUB_SENDING_LEASE_S": LEASE_S}, log, delay, recovery)
+            after = rng.uniform(cfg.kill_min_s, cfg.kill_max_s)
+            code = _run({**env, "LAPOR_HUB_SENDING_LEASE_S": LEASE_S}, log, startup + after,
+                        recovery, after)
             if code is None:
                 figures.kills += 1
                 recovery.killed()

@@ -49,7 +49,8 @@ class Figures:
     problems: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     held_at_kill: list[int] = field(default_factory=list)  # rows each killed run left sending
-    # Per kill that left rows sending: seconds from the kill until every one was settled.
+    # Per kill that left rows sending: seconds from the kill (the next run starts at once) until
+    # every one of them was settled.
     recovery_s: list[float] = field(default_factory=list)
 
     def per_kill(self) -> str:
@@ -58,7 +59,7 @@ class Figures:
         ordered = sorted(self.recovery_s)
         return (f"held_at_kill max={max(self.held_at_kill)} "
                 f"mean={sum(self.held_at_kill) / len(self.held_at_kill):.1f}; "
-                f"time to settle what a killed run held: n={len(ordered)} "
+                f"next run settled what the killed one held in: n={len(ordered)} "
                 f"median={ordered[len(ordered) // 2]:.2f}s max={ordered[-1]:.2f}s")
 
     def line(self) -> str:

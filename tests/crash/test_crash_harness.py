@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.crash_harness import HarnessConfig, run_harness
 from tests.sandbox import Sandbox
 
 
+@pytest.mark.timeout(900)  # 20 real CLI runs and their recoveries, on a shared 2-core machine
 def test_sync_killed_at_20_random_points_loses_nothing_and_doubles_nothing(
         sandbox: Sandbox, tmp_path: Path) -> None:
     cfg = HarnessConfig(database_url=f"sqlite:///{tmp_path}/ledger.db",
