@@ -118,7 +118,7 @@ def _run(env: dict[str, str], log: IO[bytes], limit_s: float, recovery: Recovery
 def kill_loop(cfg: HarnessConfig, env: dict[str, str], figures: Figures,
               recovery: Recovery) -> None:
     rng = random.Random(cfg.seed)
-    startup = _startup_s()
+    startup = figures.startup_s = _startup_s()
     with cfg.log_path.open("ab") as log:
         while figures.kills < cfg.kills:
             after = rng.uniform(cfg.kill_min_s, cfg.kill_max_s)

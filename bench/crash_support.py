@@ -52,15 +52,17 @@ class Figures:
     # Per kill that left rows sending: seconds from the kill (the next run starts at once) until
     # every one of them was settled.
     recovery_s: list[float] = field(default_factory=list)
+    startup_s: float = 0.0  # importing the CLI: no run can deliver anything sooner
 
     def per_kill(self) -> str:
+        held = f"held_at_kill max={max(self.held_at_kill, default=0)}"
         if not self.recovery_s:
-            return f"held_at_kill max={max(self.held_at_kill, default=0)}; no kill left rows"
+            return f"{held}; no kill left rows sending"
         ordered = sorted(self.recovery_s)
-        return (f"held_at_kill max={max(self.held_at_kill)} "
-                f"mean={sum(self.held_at_kill) / len(self.held_at_kill):.1f}; "
-                f"next run settled what the killed one held in: n={len(ordered)} "
-                f"median={ordered[len(ordered) // 2]:.2f}s max={ordered[-1]:.2f}s")
+        return (f"{held} mean={sum(self.held_at_kill) / len(self.held_at_kill):.1f}; the next "
+                f"run settled what the killed one held in: n={len(ordered)} "
+                f"median={ordered[len(ordered) // 2]:.2f}s max={ordered[-1]:.2f}s "
+                f"(CLI start-up alone {self.startup_s:.2f}s; lease 300 s)")
 
     def line(self) -> str:
         return (f"kills={self.kills} duplicates={self.duplicates} losses={self.losses} "
