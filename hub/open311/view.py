@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hub.core.models import LaporStatus
+from hub.ledger.open311_state import Open311Status, read_statuses
 from hub.ledger.tables import SendState, as_utc
 from hub.mapping.engine import ChannelMapping
-from hub.open311.catalog import Catalog, Jurisdiction
+from hub.open311.catalog import CHANNEL, Catalog, Jurisdiction
 from hub.privacy.masking import scrub_text
 from hub.sla.engine import OPEN, evaluate
 from hub.sla.rules import SlaRules
@@ -48,12 +49,16 @@ class RequestFilter:
     limit: int = 1000
 
 
-def status_notes(record: TicketRecord) -> str:
+def status_notes(record: TicketRecord, followed: Open311Status | None, hidden: bool) -> str:
+    """Where the report stands in LAPOR!; LAPOR!'s own latest follow-up text when the two-way
+    sync brought one back (an Open311 request), never for a caller who may not see content."""
     if record.state is SendState.quarantined:
         return "held by lapor-hub for review before it goes to SP4N-LAPOR!"
     if record.tracking_id is None:
         return "received by lapor-hub; on its way to SP4N-LAPOR!"
     text = NOTES[record.lapor_status].format(instansi=record.ticket.instansi)
+    if followed is not None and followed.notes and not hidden:
+        text = scrub_text(followed.notes[-1])
     return f"SP4N-LAPOR! {record.tracking_id}: {text}"
 
 
@@ -80,18 +85,20 @@ class RequestView:
             return None
         return code
 
-    def as_request(self, role: Role, record: TicketRecord, code: str,
-                   now: datetime) -> dict[str, Any]:
+    def as_request(self, role: Role, record: TicketRecord, code: str, now: datetime,
+                   followed: Open311Status | None = None) -> dict[str, Any]:
         t, role_hidden = record.ticket, content_withheld(role, record)
         service = self.catalog.services[code]
         sla = evaluate(record.facts(), self.rules, now)
         due = next((s.deadline for s in sla.stages if s.compliance and s.state in OPEN), None)
         local = self.rules.calendar.local
-        updated = max(as_utc(t.diperbarui), record.sync.lapor_status_at or as_utc(t.diperbarui))
+        moments = [as_utc(t.diperbarui), record.sync.lapor_status_at,
+                   followed.updated_at if followed else None]
+        updated = max(m for m in moments if m is not None)
         return {
             "service_request_id": str(record.id),
-            "status": self.open_or_closed(record),
-            "status_notes": status_notes(record),
+            "status": followed.status if followed else self.open_or_closed(record),
+            "status_notes": status_notes(record, followed, role_hidden),
             "service_name": service.name,
             "service_code": code,
             "description": WITHHELD if role_hidden else scrub_text(t.isi),
@@ -114,20 +121,30 @@ class RequestView:
         if record is None or not visible(role, record):
             return None
         code = self._in(juris, record)
-        return self.as_request(role, record, code, now) if code else None
+        if code is None:
+            return None
+        return self.as_request(role, record, code, now, self._followed([record]).get(record.id))
 
     def many(self, role: Role, juris: Jurisdiction, flt: RequestFilter,
              now: datetime) -> list[dict[str, Any]]:
-        out = []
-        for record, code in self._matching(role, juris, flt):
-            out.append(self.as_request(role, record, code, now))
-            if len(out) >= flt.limit:
+        found: list[tuple[TicketRecord, str]] = []
+        for pair in self._matching(role, juris, flt):
+            found.append(pair)
+            if len(found) >= flt.limit:
                 break
-        return out
+        followed = self._followed([record for record, _ in found])
+        return [self.as_request(role, record, code, now, followed.get(record.id))
+                for record, code in found]
+
+    def _followed(self, records: list[TicketRecord]) -> dict[int, Open311Status]:
+        """The Open311 side's state of the requests filed over Open311, by ledger id."""
+        ids = {r.source_id: r.id for r in records if r.channel == CHANNEL}
+        states = read_statuses(self.engine, list(ids))
+        return {ids[token]: state for token, state in states.items()}
 
     def _matching(self, role: Role, juris: Jurisdiction,
                   flt: RequestFilter) -> Iterator[tuple[TicketRecord, str]]:
-        channels = [*juris.channels, "open311"]
+        channels = [*juris.channels, CHANNEL]
         if flt.ids is not None:
             records = (get_record(self.engine, i) for i in sorted(flt.ids, reverse=True))
             for found in records:
