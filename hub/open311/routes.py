@@ -30,6 +30,7 @@ from hub.view.apikeys import Role, RoleKind, resolve_key
 log = structlog.get_logger(__name__)
 PREFIX = "/open311/v2"
 MAX_DAYS, MAX_RESULTS, MAX_BODY = 90, 1000, 64 * 1024
+MAX_ID = 2**31 - 1  # ledger ids are 32-bit integers on PostgreSQL
 PUBLIC = Role(RoleKind.integrator)  # no identity, no rahasia ticket: what anyone may see
 
 Announce = Callable[[str, str], None]
@@ -98,7 +99,7 @@ def create_router(hub: Hub, announce: Announce | None = None, *,
         if ids is not None:
             if not all(i.isdigit() for i in ids):
                 raise Open311Error(400, "service_request_id must be a comma-separated id list")
-            return RequestFilter(ids={int(i) for i in ids[:MAX_RESULTS]})
+            return RequestFilter(ids={int(i) for i in ids[:MAX_RESULTS] if int(i) <= MAX_ID})
         statuses = _list(params.get("status"))
         if statuses is not None and not set(statuses) <= {"open", "closed"}:
             raise Open311Error(400, "status must be open, closed or both, comma-separated")
@@ -157,7 +158,7 @@ def create_router(hub: Hub, announce: Announce | None = None, *,
             params = dict(request.query_params)
             role, juris = role_of(params, request, required=False), jurisdiction(params)
             found = (view.one(role, juris, int(request_id), now())
-                     if request_id.isdigit() else None)
+                     if request_id.isdigit() and int(request_id) <= MAX_ID else None)
             if found is None:  # missing and not yours answer the same
                 raise Open311Error(404, f"service_request_id {request_id!r} not found")
             return render(fmt, "service_requests", [found])

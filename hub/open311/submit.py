@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,9 +46,12 @@ def _number(form: Mapping[str, str], name: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise Open311Error(400, f"{name} is not a number") from None
+    if not math.isfinite(value):
+        raise Open311Error(400, f"{name} is not a number")
+    return value
 
 
 def _attributes(form: Mapping[str, str]) -> dict[str, str]:
