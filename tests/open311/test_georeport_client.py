@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from georeport import GeoReport
+from georeport import GeoReport  # type: ignore[import-untyped]
 
 from hub.intake.app import create_app
 from hub.reconcile.round import reconcile
@@ -38,13 +38,12 @@ async def test_georeport_client_lists_files_and_tracks_requests(
     assert services[WASTE]["service_name"] == "Lingkungan Hidup dan Kehutanan (DLH-KOTA-JAMBI)"
     definition = client.get_service_definition(WASTE)
     assert definition["service_code"] == WASTE
-    tokens = []
-    for n, code in ((1, WASTE), (2, ROADS)):
-        posted = httpx.post(f"{root}/requests.json", data=form(keys.app, n, code=code))
-        tokens.append(posted.json()[0]["token"])
-    await sync(hub, ["open311"])
-    ids = [httpx.get(f"{root}/tokens/{t}.json", params={"jurisdiction_id": JURIS}).json()[0][
-        "service_request_id"] for t in tokens]
+    async with httpx.AsyncClient(base_url=root) as web:
+        tokens = [(await web.post("requests.json", data=form(keys.app, n, code=code))
+                   ).json()[0]["token"] for n, code in ((1, WASTE), (2, ROADS))]
+        await sync(hub, ["open311"])
+        ids = [(await web.get(f"tokens/{t}.json", params={"jurisdiction_id": JURIS})
+                ).json()[0]["service_request_id"] for t in tokens]
 
     listed = client.get_service_requests(service_code=WASTE)
     # xmltodict gives one element as a dict, several as a list: the library passes that on.

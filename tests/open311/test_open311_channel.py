@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from sqlmodel import Session, select
@@ -17,7 +19,7 @@ from tests.sandbox import Sandbox
 pytestmark = pytest.mark.anyio
 
 
-def _open311_reports(sandbox: Sandbox) -> list[dict[str, object]]:
+def _open311_reports(sandbox: Sandbox) -> list[dict[str, Any]]:
     return [r for r in sandbox.lapor_reports() if r["sumber"] == "OPEN311"]
 
 
@@ -99,7 +101,7 @@ async def test_status_and_notes_follow_lapor_and_a_quiet_round_writes_nothing(
 
 async def test_anonymous_request_carries_no_identity_to_lapor(
         hub: Hub, keys: Keys, client: httpx.AsyncClient, sandbox: Sandbox) -> None:
-    await _post(client, form(keys.app, **{"attribute[anonim]": "true"}))
+    await _post(client, form(keys.app) | {"attribute[anonim]": "true"})
     await sync(hub, ["open311"])
     [report] = _open311_reports(sandbox)
     assert report["anonim"] is True and report["pelapor"] is None

@@ -107,9 +107,8 @@ async def test_no_role_ever_reads_the_reporters_identity(
 
 async def test_rahasia_and_agency_scope_follow_the_read_api(
         hub: Hub, keys: Keys, client: httpx.AsyncClient) -> None:
-    secret, road = await _filed(hub, client, keys, form(keys.app, 1, **{"attribute[rahasia]":
-                                                                       "true"}),
-                                form(keys.app, 2, code=ROADS))
+    confidential = form(keys.app, 1) | {"attribute[rahasia]": "true"}
+    secret, road = await _filed(hub, client, keys, confidential, form(keys.app, 2, code=ROADS))
 
     async def seen(key: str) -> dict[str, Any]:
         return {r["service_request_id"]: r for r in await _list(client, api_key=key)}

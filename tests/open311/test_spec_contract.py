@@ -20,7 +20,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def _both(client: httpx.AsyncClient, method: str, path: str, shape: dict[str, Any],
-                root: str, status: int = 200, **kwargs: Any) -> Any:
+                root: str, *, status: int = 200, **kwargs: Any) -> Any:
     bodies = []
     for fmt in ("json", "xml"):
         response = await client.request(method, f"{path}.{fmt}", **kwargs)
@@ -42,24 +42,24 @@ async def _both(client: httpx.AsyncClient, method: str, path: str, shape: dict[s
 
 async def test_every_response_has_the_specification_shape_in_json_and_xml(
         hub: Hub, keys: Keys, client: httpx.AsyncClient) -> None:
-    where = {"params": {"jurisdiction_id": JURIS}}
+    where = {"jurisdiction_id": JURIS}
     await _both(client, "GET", "discovery", spec.DISCOVERY, "discovery")
-    services = await _both(client, "GET", "services", spec.SERVICES, "services", **where)
+    services = await _both(client, "GET", "services", spec.SERVICES, "services", params=where)
     assert WASTE in {s["service_code"] for s in services}
     definition = await _both(client, "GET", f"services/{WASTE}", spec.DEFINITION,
-                             "service_definition", **where)
+                             "service_definition", params=where)
     assert {a["code"] for a in definition["attributes"]} >= {"nik", "anonim", "rahasia"}
     [posted] = await _both(client, "POST", "requests", spec.POSTED, "service_requests",
                            data=form(keys.app))
     await _both(client, "GET", f"tokens/{posted['token']}", spec.TOKEN, "service_requests",
-                **where)
+                params=where)
     await sync(hub, ["open311"])
     [token] = await _both(client, "GET", f"tokens/{posted['token']}", spec.TOKEN,
-                          "service_requests", **where)
-    listed = await _both(client, "GET", "requests", spec.REQUESTS, "service_requests", **where)
+                          "service_requests", params=where)
+    listed = await _both(client, "GET", "requests", spec.REQUESTS, "service_requests", params=where)
     assert token["service_request_id"] in {r["service_request_id"] for r in listed}
     [one] = await _both(client, "GET", f"requests/{token['service_request_id']}",
-                        spec.REQUESTS, "service_requests", **where)
+                        spec.REQUESTS, "service_requests", params=where)
     assert one["requested_datetime"].endswith("+07:00")  # the city's local time, with offset
 
 
