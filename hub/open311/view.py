@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,6 +28,7 @@ from hub.view.access import WITHHELD, content_withheld, visible
 from hub.view.apikeys import Role
 from hub.view.records import TicketRecord, get_record, scan
 
+STORED_AFTER = timedelta(days=1)  # clock skew allowed between a channel and the hub
 NOTES = {
     LaporStatus.belum_terverifikasi: "waiting for verification by SP4N-LAPOR!",
     LaporStatus.terverifikasi: "verified by SP4N-LAPOR! and forwarded to {instansi}",
@@ -154,11 +155,14 @@ class RequestView:
             return
         for record in scan(self.engine, channels=channels):
             created = as_utc(record.ticket.dibuat)
+            if flt.start is not None and record.created_at < flt.start - STORED_AFTER:
+                # Newest first by ledger id: a report is made before the hub stores it, so
+                # rows stored before the window (less clock skew) hold no report inside it.
+                return
             if flt.end is not None and created > flt.end:
                 continue
             if flt.start is not None and created < flt.start:
-                # Newest first by ledger id, not strictly by creation time: keep looking.
-                continue
+                continue  # ids follow storing, not creation: a newer row may be an older report
             if not visible(role, record):
                 continue
             code = self._in(juris, record)
