@@ -199,8 +199,8 @@ def create_router(hub: Hub, announce: Announce | None = None, *,
     @router.get("/tokens/{token}.{fmt}", summary="The service request id of a POST's token")
     async def get_token(token: str, fmt: str, request: Request) -> Response:
         async def run() -> Response:
-            jurisdiction(dict(request.query_params))
-            stored, ticket_id = lookup_token(hub.engine, token)
+            juris = jurisdiction(dict(request.query_params))
+            stored, ticket_id = lookup_token(hub.engine, juris, token)
             if not stored:
                 raise Open311Error(404, f"token {token!r} not found")
             return render(fmt, "service_requests",

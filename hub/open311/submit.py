@@ -118,14 +118,16 @@ def quarantine_event(engine: Engine, reason: str, detail: str, record: dict[str,
         session.commit()
 
 
-def lookup_token(engine: Engine, token: str) -> tuple[bool, int | None]:
-    """(stored at all, ledger ticket id once the sync has mapped it)."""
+def lookup_token(engine: Engine, juris: Jurisdiction, token: str) -> tuple[bool, int | None]:
+    """(stored for this jurisdiction, ledger ticket id once the sync has mapped it)."""
     with Session(engine) as session:
-        event = session.exec(select(InboundEventRow.id).where(
+        event = session.exec(select(InboundEventRow.payload).where(
             InboundEventRow.channel == CHANNEL, InboundEventRow.event_id == token)).first()
         ticket = session.exec(select(TicketRow.id).where(
             TicketRow.channel == CHANNEL, TicketRow.source_id == token)).first()
-    return event is not None, ticket
+    if event is None or json.loads(event).get("jurisdiction_id") != juris.id:
+        return False, None
+    return True, ticket
 
 
 def _problem(validator: RawValidator, record: dict[str, Any]) -> str | None:

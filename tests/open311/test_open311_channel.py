@@ -38,6 +38,9 @@ async def test_a_request_reaches_lapor_exactly_once_however_often_it_is_posted(
     assert again.json()[0]["token"] == token and f"<token>{token}</token>" in as_xml.text
     pending = (await client.get(f"tokens/{token}.json", params={"jurisdiction_id": JURIS})).json()
     assert pending == [{"service_request_id": None, "token": token}]
+    elsewhere = await client.get(f"tokens/{token}.json",
+                                 params={"jurisdiction_id": "kota-malang"})
+    assert elsewhere.status_code == 404  # a token belongs to the city it was filed with
 
     await sync(hub, ["open311"])
     await sync(hub, ["open311"])
