@@ -8,6 +8,7 @@ axe-core finds no serious or critical violation. Screenshots: var/console-test/*
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections import Counter
@@ -83,15 +84,14 @@ class Recorder:
     """Every same-origin response body a page received, and every DOM it showed."""
 
     def __init__(self, root: str) -> None:
-        self.root, self.texts = root, []  # type: ignore[var-annotated]
+        self.root = root
+        self.texts: list[str] = []
         self.console: list[str] = []
 
     async def on_response(self, response: Response) -> None:
         if response.url.startswith(self.root) and "/static/" not in response.url:
-            try:
+            with contextlib.suppress(Exception):  # a redirect has no body to read
                 self.texts.append(await response.text())
-            except Exception:  # a redirect has no body to read
-                pass
 
     def on_console(self, message: ConsoleMessage) -> None:
         # A ticket page answering 404 is expected (others' tickets); anything else is a fault.
