@@ -115,8 +115,8 @@ async def axe_check(page: Page, name: str) -> None:
     assert serious == [], (name, serious)
 
 
-async def shot(page: Page, name: str) -> None:
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+async def shot(page: Page, name: str, full_page: bool = True) -> None:
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 async def sign_in(page: Page, root: str, key: str) -> None:
@@ -190,7 +190,7 @@ async def test_console_in_chromium(sandbox: Sandbox, sqlite_url: str, tmp_path: 
                     await page.wait_for_selector("#live[data-refreshed]", state="attached")
                     await page.set_viewport_size({"width": 390, "height": 844})
                     await page.goto(f"{root}/tickets")
-                    await shot(page, "tickets-phone")
+                    await shot(page, "tickets-phone", full_page=False)
                     await axe_check(page, "tickets-phone")
                 if name == "integrator":
                     await page.goto(f"{root}/ops")

@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from hub.console.i18n import day, moment, zone_label
 from hub.console.overview import compute_overview
 from hub.core.models import LaporStatus
 from hub.ledger.ingest import Mapped, ingest_page
+from hub.ledger.tables import AuditRow
 from hub.report.figures import compute
 from hub.sla.rules import default_rules
 from hub.sync.pipeline import Hub
@@ -207,3 +209,16 @@ def test_dates_and_zones_read_the_indonesian_way(client: TestClient, data: Seede
     assert "5 Oct 2026 09:00 WIB" in english.text
     assert client.get("/lang/en?back=//evil.example", follow_redirects=False) \
         .headers["location"] == "/"
+
+
+def test_operations_link_prefect_runs_per_channel(client: TestClient, data: Seeded,
+                                                  hub: Hub) -> None:
+    run = "0b7c4a52-8a0e-4d38-9a53-3f1d2a9c7e10"
+    with Session(hub.engine) as session:
+        session.add(AuditRow(channel="sambat", event="ticket.sent", run_id=run))
+        session.commit()
+    sign_in(client, data.keys["integrator"])
+    page = client.get("/ops").text
+    assert f'href="http://127.0.0.1:4200/runs/flow-run/{run}"' in page
+    assert 'data-run="run-sikesal"' in page and 'data-run="run-sambat"' in page
+    assert "/runs/flow-run/run-sikesal" not in page  # a CLI run has no page in Prefect
