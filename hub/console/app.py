@@ -22,7 +22,7 @@ from hub.console import i18n
 from hub.console.base import HERE, LANG_COOKIE, Clock, Console, SignInRequired
 from hub.console.listing import ListQuery, Sort, page, rows
 from hub.console.ops_routes import add_ops_pages
-from hub.console.overview import compute_overview
+from hub.console.overview import OverviewCache
 from hub.console.session import User, csrf_ok
 from hub.core.models import LaporStatus
 from hub.sla.engine import SlaState
@@ -52,6 +52,7 @@ def _period(value: str | None, now: datetime, rules: SlaRules) -> tuple[str, Any
 def add_console(app: FastAPI, hub: Hub, *, clock: Clock | None = None,
                 rules: SlaRules | None = None) -> None:
     c = Console(hub, clock or (lambda: datetime.now(UTC)), rules or default_rules())
+    figures_of = OverviewCache()
     app.mount("/static/console", StaticFiles(directory=HERE / "static"), name="console-static")
 
     @app.exception_handler(SignInRequired)
@@ -110,7 +111,7 @@ def add_console(app: FastAPI, hub: Hub, *, clock: Clock | None = None,
             label, first, last = _period(request.query_params.get("period"), at, c.rules)
         except PeriodError:
             label, first, last = _period(None, at, c.rules)
-        figures = compute_overview(hub, user.role, c.rules, at, first, last)
+        figures = figures_of.get(hub, user.role, c.rules, at, first, last)
         peak = max([d.open for d in figures.backlog] + [1])
         every = request.query_params.get("refresh", "")
         refresh = min(max(int(every), 2), 300) if every.isdigit() else 30

@@ -222,3 +222,12 @@ def test_operations_link_prefect_runs_per_channel(client: TestClient, data: Seed
     assert f'href="http://127.0.0.1:4200/runs/flow-run/{run}"' in page
     assert 'data-run="run-sikesal"' in page and 'data-run="run-sambat"' in page
     assert "/runs/flow-run/run-sikesal" not in page  # a CLI run has no page in Prefect
+
+
+def test_refresh_shows_a_new_ticket_at_once(client: TestClient, data: Seeded,
+                                            engine: Engine) -> None:
+    sign_in(client, data.keys["oversight"])
+    before = int(kpis(client.get("/overview/live?period=2026-10").text)["in"])
+    assert int(kpis(client.get("/overview/live?period=2026-10").text)["in"]) == before
+    bulk(engine, 1)  # the figures are kept only while the ledger is unchanged
+    assert int(kpis(client.get("/overview/live?period=2026-10").text)["in"]) == before + 1

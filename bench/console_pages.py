@@ -1,0 +1,123 @@
+"""Server time of the console's overview and tickets pages at 10,000 and 100,000 tickets.
+
+Each page is timed once, cold (the overview's first pass over every ticket); the overview's
+30 s refresh is then timed while the ledger is unchanged (best of ``--repeat``).
+
+The ledger is filled directly (tickets of two channels and several agencies over 90 days, a
+quarter closed, a few rahasia); the console runs in-process and each page is requested through
+its ASGI app, signed in as oversight and as one agency. Figures only; no timing assertions.
+
+    .venv/bin/python bench/console_pages.py [--tickets 10000 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, insert
+from sqlmodel import Session
+
+from hub.console.app import create_console_app
+from hub.core.models import LaporStatus, Ticket
+from hub.core.settings import Settings
+from hub.ledger.db import init_db, make_engine
+from hub.ledger.tables import SendState, TicketRow, utcnow
+from hub.privacy.logging import configure_logging
+from hub.sync.pipeline import Hub
+from hub.view.apikeys import Role, create_key
+
+CHUNK = 5_000
+NOW = datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
+AGENCIES = [("sikesal", "DPUPR-KOTA-JAMBI"), ("sikesal", "DLH-KOTA-JAMBI"),
+            ("sambat", "DLH-KOTA-MALANG"), ("sambat", "DPUPR-KOTA-MALANG")]
+
+
+def _ticket(i: int) -> str:
+    channel, instansi = AGENCIES[i % len(AGENCIES)]
+    made = NOW - timedelta(minutes=13 * (i % 10_000) + i // 10_000)
+    status = LaporStatus.selesai if i % 4 == 0 else LaporStatus.belum_terverifikasi
+    return Ticket(channel=channel, source_id=f"B-{i}", source_version="1", judul=f"Aduan {i}",
+                  isi="Jalan berlubang", source_category="jalan", kategori="Infrastruktur",
+                  instansi=instansi, source_status="baru", status=status,
+                  sla_class="biasa" if channel == "sikesal" else None, dibuat=made,
+                  diperbarui=made + timedelta(hours=30), rahasia=i % 50 == 0).model_dump_json()
+
+
+def fill(engine: Engine, n: int) -> None:
+    now = utcnow()
+    with Session(engine) as session:
+        for start in range(1, n + 1, CHUNK):
+            ids = range(start, min(n, start + CHUNK - 1) + 1)
+            session.execute(insert(TicketRow), [
+                {"id": i, "channel": AGENCIES[i % len(AGENCIES)][0], "source_id": f"B-{i}",
+                 "source_version": "1", "content_hash": "", "payload": _ticket(i), "raw": "{}",
+                 "state": SendState.sent, "tracking_id": f"LPR{i:08d}", "next_attempt_at": now,
+                 "created_at": now, "updated_at": now, "sent_at": now} for i in ids])
+            session.commit()
+
+
+def timed(client: TestClient, url: str, repeat: int) -> tuple[float, int]:
+    best = float("inf")
+    status = 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        best = min(best, time.perf_counter() - started)
+        status = response.status_code
+    return best, status
+
+
+def sign_in(client: TestClient, key: str) -> None:
+    client.cookies.clear()
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token
+    client.post("/login", data={"key": key, "csrf": token[1]})
+
+
+def run(n: int, repeat: int, workdir: Path) -> None:
+    url = f"sqlite:///{workdir}/console-{n}.db"
+    engine = make_engine(url)
+    init_db(engine)
+    started = time.perf_counter()
+    fill(engine, n)
+    print(f"\n{n:,} tickets (filled in {time.perf_counter() - started:.1f} s)")
+    hub = Hub.from_settings(Settings(database_url=url), engine=engine)
+    keys = {"oversight": create_key(engine, Role.parse("oversight")),
+            "agency DLH-KOTA-MALANG": create_key(engine, Role.parse("agency:DLH-KOTA-MALANG"))}
+    pages = {"overview (2026-11)": "/?period=2026-11", "tickets, newest": "/tickets",
+             "tickets, filtered sambat+late": "/tickets?channel=sambat&sla=late",
+             "tickets, sorted by SLA time left": "/tickets?sort=sla",
+             "ticket page": f"/tickets/{n // 2 - n // 2 % 4 + 2}"}  # DLH-KOTA-MALANG's
+    with TestClient(create_console_app(hub, clock=lambda: NOW)) as client:
+        for who, key in keys.items():
+            sign_in(client, key)
+            for name, path in pages.items():
+                seconds, status = timed(client, path, 1)
+                print(f"  {who:<24} {name:<34} {seconds * 1000:9.1f} ms  (HTTP {status})")
+            # What each 30 s refresh costs while nothing changed: the kept figures.
+            seconds, status = timed(client, "/overview/live?period=2026-11", repeat)
+            print(f"  {who:<24} {'overview refresh, unchanged':<34} {seconds * 1000:9.1f} ms"
+                  f"  (HTTP {status})")
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    configure_logging(json=True, level="WARNING")
+    print("console server time per page (best of", args.repeat, "in-process requests, SQLite)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.tickets:
+            run(n, args.repeat, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
