@@ -157,6 +157,8 @@ async def test_console_in_chromium(sandbox: Sandbox, sqlite_url: str, tmp_path: 
                 assert await page.inner_text("[data-role]") in (name, "agency:DLH-KOTA-JAMBI")
                 await seen.dom(page)
                 await shot(page, f"overview-{name}")
+                if name == "oversight":  # the README's picture: the first screen, as opened
+                    await page.screenshot(path=str(SHOTS / "readme-overview.png"))
                 await axe_check(page, f"overview-{name}")
 
                 await page.goto(f"{root}/tickets")
