@@ -100,6 +100,11 @@ def run(n: int, repeat: int, workdir: Path) -> None:
             for name, path in pages.items():
                 seconds, status = timed(client, path, 1)
                 print(f"  {who:<24} {name:<34} {seconds * 1000:9.1f} ms  (HTTP {status})")
+            # The floor: the API's own pass over the same tickets for the same figures.
+            started = time.perf_counter()
+            api = client.get("/api/v1/sla?period=2026-11", headers={"X-API-Key": key})
+            print(f"  {who:<24} {'GET /api/v1/sla (same pass, API)':<34} "
+                  f"{(time.perf_counter() - started) * 1000:9.1f} ms  (HTTP {api.status_code})")
             # What each 30 s refresh costs while nothing changed: the kept figures.
             seconds, status = timed(client, "/overview/live?period=2026-11", repeat)
             print(f"  {who:<24} {'overview refresh, unchanged':<34} {seconds * 1000:9.1f} ms"
