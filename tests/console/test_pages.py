@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -16,7 +17,7 @@ from hub.console.i18n import day, moment, zone_label
 from hub.console.overview import compute_overview
 from hub.core.models import LaporStatus
 from hub.ledger.ingest import Mapped, ingest_page
-from hub.ledger.tables import AuditRow
+from hub.ledger.tables import AuditRow, TicketRow
 from hub.report.figures import compute
 from hub.sla.rules import default_rules
 from hub.sync.pipeline import Hub
@@ -231,3 +232,44 @@ def test_refresh_shows_a_new_ticket_at_once(client: TestClient, data: Seeded,
     assert int(kpis(client.get("/overview/live?period=2026-10").text)["in"]) == before
     bulk(engine, 1)  # the figures are kept only while the ledger is unchanged
     assert int(kpis(client.get("/overview/live?period=2026-10").text)["in"]) == before + 1
+
+
+def test_ticket_page_tells_the_whole_story_under_the_role_rules(
+        client: TestClient, data: Seeded, hub: Hub) -> None:
+    from hub.ledger.sync_state import SyncStateRow
+
+    plain = data.ids["plain"]
+    at = datetime(2026, 10, 8, 3, 0, tzinfo=UTC)  # the ledger writes UTC
+    with Session(hub.engine) as session:
+        for ticket_id in (plain, data.ids["rahasia"]):  # both were reported with a place
+            row = session.get(TicketRow, ticket_id)
+            assert row is not None
+            placed = json.loads(row.payload) | {"lat": -1.59, "lng": 103.61,
+                                                 "kelurahan": "Pasar Jambi"}
+            row.payload = json.dumps(placed)
+            session.add(row)
+        session.add(SyncStateRow(ticket_id=plain, channel="sikesal", source_id="SIKESAL-1",
+                                 tracking_id="LPR00000001", instansi="DPUPR-KOTA-JAMBI",
+                                 lapor_status="tindak_lanjut", channel_status="diproses",
+                                 agreed="tindak_lanjut", in_agreement=True,
+                                 officer_name="Budi Santoso", officer_unor="UNOR-PUPR"))
+        for event, when in (("officer.assigned", at), ("officer.transferred", at),
+                            ("sync.to_lapor", at + timedelta(hours=2))):
+            session.add(AuditRow(ticket_id=plain, channel="sikesal", source_id="SIKESAL-1",
+                                 event=event, at=when, detail='{"unor": "UNOR-PUPR"}'))
+        session.commit()
+    sign_in(client, data.keys["jambi_pupr"])
+    page = client.get(f"/tickets/{plain}").text
+    assert 'data-field="lapor-status">tindak lanjut<' in page
+    assert 'data-field="channel-status">diproses<' in page
+    assert "8 Okt 2026 12.00 WIB (tindak lanjut)" in page  # the last write both sides agreed on
+    assert "Budi Santoso" in page and "UNOR-PUPR" in page
+    assert page.count("officer.transferred") == 2  # assignment history and the audit trail
+    assert page.count("sync.to_lapor") == 2  # follow-ups relayed and the audit trail
+    assert 'href="geo:-1.59,103.61"' in page and "Pasar Jambi" in page
+    sign_in(client, data.keys["oversight"])  # a rahasia ticket's place is not for oversight
+    hidden = client.get(f"/tickets/{data.ids['rahasia']}").text
+    assert 'data-field="coordinates">–<' in hidden and 'data-field="isi">[rahasia]<' in hidden
+    assert "Pasar Jambi" not in hidden
+    sign_in(client, data.keys["jambi_dlh"])  # ...but it is for the agency that must act
+    assert 'href="geo:-1.59,103.61"' in client.get(f"/tickets/{data.ids['rahasia']}").text

@@ -3,9 +3,14 @@ needs its CSRF token; a revoked key or a forged cookie ends the session; others'
 
 from __future__ import annotations
 
+import time
+
 from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from pydantic import SecretStr
 
 from hub.console.app import create_console_app
+from hub.core.settings import ConsoleSettings
 from hub.sync.pipeline import Hub
 from hub.view.apikeys import revoke_key
 from tests.console.helpers import form_token, sign_in
@@ -112,3 +117,27 @@ def test_console_pages_carry_a_strict_content_security_policy(client: TestClient
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert "content-security-policy" not in client.get(
         "/api/v1/sla", headers={"X-API-Key": data.keys["oversight"]}).headers
+
+
+class _OldSigner(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 9 * 3600  # signed 9 hours ago; sessions last 8
+
+
+def test_an_expired_session_is_refused(hub: Hub, data: Seeded) -> None:
+    hub.settings.console = ConsoleSettings(secret=SecretStr("s" * 32))
+    with TestClient(create_console_app(hub, clock=lambda: NOW)) as c:
+        sign_in(c, data.keys["oversight"])
+        assert c.get("/", follow_redirects=False).status_code == 200
+        key_id = data.keys["oversight"].split("_")[1]
+        old = URLSafeTimedSerializer("s" * 32, salt="lapor-hub.console.session",
+                                     signer=_OldSigner).dumps(
+            {"k": key_id, "r": "oversight", "c": "x" * 32})
+        fresh = URLSafeTimedSerializer("s" * 32, salt="lapor-hub.console.session").dumps(
+            {"k": key_id, "r": "oversight", "c": "x" * 32})
+        c.cookies.clear()
+        c.cookies.set("lh_console", fresh)  # the same cookie signed now is accepted...
+        assert c.get("/", follow_redirects=False).status_code == 200
+        c.cookies.clear()
+        c.cookies.set("lh_console", old)  # ...and refused once older than the session lasts
+        assert c.get("/", follow_redirects=False).status_code == 303
