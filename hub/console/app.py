@@ -20,9 +20,10 @@ from hub.api.app import create_app
 from hub.api.csvout import csv_response
 from hub.console import i18n
 from hub.console.base import HERE, LANG_COOKIE, Clock, Console, SignInRequired
+from hub.console.cache import Kept
 from hub.console.listing import ListQuery, Sort, page, rows
 from hub.console.ops_routes import add_ops_pages
-from hub.console.overview import OverviewCache
+from hub.console.overview import Overview, compute_overview
 from hub.console.session import User, csrf_ok
 from hub.core.models import LaporStatus
 from hub.sla.engine import SlaState
@@ -52,7 +53,8 @@ def _period(value: str | None, now: datetime, rules: SlaRules) -> tuple[str, Any
 def add_console(app: FastAPI, hub: Hub, *, clock: Clock | None = None,
                 rules: SlaRules | None = None) -> None:
     c = Console(hub, clock or (lambda: datetime.now(UTC)), rules or default_rules())
-    figures_of = OverviewCache()
+    kept: Kept[Overview] = Kept()
+    sorted_lists: Kept[list[TicketSummary]] = Kept()
     app.mount("/static/console", StaticFiles(directory=HERE / "static"), name="console-static")
 
     @app.exception_handler(SignInRequired)
@@ -111,7 +113,8 @@ def add_console(app: FastAPI, hub: Hub, *, clock: Clock | None = None,
             label, first, last = _period(request.query_params.get("period"), at, c.rules)
         except PeriodError:
             label, first, last = _period(None, at, c.rules)
-        figures = figures_of.get(hub, user.role, c.rules, at, first, last)
+        figures = kept.get(hub.engine, (str(user.role), first, last),
+                           lambda: compute_overview(hub, user.role, c.rules, at, first, last))
         peak = max([d.open for d in figures.backlog] + [1])
         every = request.query_params.get("refresh", "")
         refresh = min(max(int(every), 2), 300) if every.isdigit() else 30
@@ -135,7 +138,7 @@ def add_console(app: FastAPI, hub: Hub, *, clock: Clock | None = None,
         try:
             query = _list_query(request)
             result = page(hub, user.role, query, c.rules, c.now(),
-                          request.query_params.get("cursor") or None)
+                          request.query_params.get("cursor") or None, sorted_lists)
         except (ValidationError, ValueError) as exc:  # PeriodError and CursorError included
             error = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
         params = {k: v for k, v in query.model_dump(mode="json").items() if v}

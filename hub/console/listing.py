@@ -16,6 +16,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from hub.api import cursor as cursors
+from hub.console.cache import Kept
 from hub.core.models import LaporStatus
 from hub.sla.engine import OPEN, SlaState
 from hub.sla.rules import SlaRules
@@ -94,9 +95,21 @@ def fingerprint(role: Role, query: ListQuery) -> str:
     return cursors.fingerprint("console", str(role), query.model_dump_json())
 
 
+def sorted_rows(hub: Hub, role: Role, query: ListQuery, rules: SlaRules,
+                now: datetime) -> list[TicketSummary]:
+    every = list(rows(hub, role, query, rules, now))
+    if query.sort is Sort.age:
+        every.sort(key=lambda i: (i.dibuat, i.id))
+    else:
+        every.sort(key=_time_left_key)
+    return every
+
+
 def page(hub: Hub, role: Role, query: ListQuery, rules: SlaRules, now: datetime,
-         cursor: str | None, limit: int = PAGE) -> Page:
-    """Raises ``cursors.CursorError`` for a cursor of another query or role."""
+         cursor: str | None, kept: Kept[list[TicketSummary]] | None = None,
+         limit: int = PAGE) -> Page:
+    """Raises ``cursors.CursorError`` for a cursor of another query or role. The sorted orders
+    are kept in ``kept`` while the ledger is unchanged, so paging through them is cheap."""
     bound = fingerprint(role, query)
     after = cursors.decode(cursor, bound) if cursor else None
     if query.sort is Sort.new:
@@ -106,11 +119,10 @@ def page(hub: Hub, role: Role, query: ListQuery, rules: SlaRules, now: datetime,
                 return Page(items=items, next_cursor=cursors.encode(items[-1].id, bound))
             items.append(item)
         return Page(items=items, next_cursor=None)
-    every = list(rows(hub, role, query, rules, now))
-    if query.sort is Sort.age:
-        every.sort(key=lambda i: (i.dibuat, i.id))
-    else:
-        every.sort(key=_time_left_key)
+    def compute() -> list[TicketSummary]:
+        return sorted_rows(hub, role, query, rules, now)
+
+    every = kept.get(hub.engine, bound, compute) if kept is not None else compute()
     start = 0
     if after is not None:
         start = next((n + 1 for n, i in enumerate(every) if i.id == after), len(every))

@@ -8,18 +8,11 @@ the end of each of the last 30 days, and never a day after today.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import func
-from sqlmodel import Session
-from sqlmodel import select as sm_select
 
-from hub.ledger.sync_state import SyncStateRow
-from hub.ledger.tables import QuarantineRow, TicketRow
 from hub.report.figures import CLOSED, DayCount
 from hub.sla.compliance import Compliance, ComplianceReport, aggregate
 from hub.sla.rules import SlaRules
@@ -107,35 +100,3 @@ def compute_overview(hub: Hub, role: Role, rules: SlaRules, now: datetime,
         by_instansi=_rows(report.by_instansi, by_instansi, done_instansi),
         worst=worst_offenders(report.by_instansi), backlog=backlog, quarantine=quarantine)
 
-
-def ledger_version(hub: Hub) -> tuple[object, ...]:
-    """Changes whenever a ticket, its two-way state or the quarantine changes: a cheap stamp."""
-    with Session(hub.engine) as session:
-        tickets = session.exec(sm_select(func.count(), func.max(TicketRow.updated_at))).one()
-        synced = session.exec(sm_select(func.max(SyncStateRow.updated_at))).one()
-        held = session.exec(sm_select(func.count(), func.max(QuarantineRow.id),
-                                      func.max(QuarantineRow.resolved_at))).one()
-    return (*tickets, synced, *held)
-
-
-class OverviewCache:
-    """The figures of one role and period, kept while the ledger is unchanged and for at most
-    ``ttl_s`` (SLA states move with the clock). Every browser refreshing the overview each 30 s
-    then costs one cheap query instead of a pass over every ticket."""
-
-    def __init__(self, ttl_s: float = 60.0) -> None:
-        self.ttl_s = ttl_s
-        self._lock = threading.Lock()
-        self._kept: dict[tuple[str, date, date], tuple[float, tuple[object, ...], Overview]] = {}
-
-    def get(self, hub: Hub, role: Role, rules: SlaRules, now: datetime, first: date,
-            last: date) -> Overview:
-        key, version, clock = (str(role), first, last), ledger_version(hub), time.monotonic()
-        with self._lock:
-            kept = self._kept.get(key)
-        if kept is not None and kept[1] == version and clock - kept[0] < self.ttl_s:
-            return kept[2]
-        figures = compute_overview(hub, role, rules, now, first, last)
-        with self._lock:
-            self._kept[key] = (clock, version, figures)
-        return figures
