@@ -45,6 +45,7 @@ class Kept(Generic[T]):
         if kept is not None and kept[1] == version and clock - kept[0] < self.ttl_s:
             return kept[2]
         value = compute()
+        clock = time.monotonic()  # kept from when it is ready: a long pass is not stale at once
         with self._lock:
             if len(self._kept) >= MAX_KEPT:  # many distinct filters: start over, stay small
                 self._kept.clear()
