@@ -72,22 +72,25 @@ def add_console(app: FastAPI, hub: Hub, *, clock: Clock | None = None,
             response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    @app.get("/login", include_in_schema=False)
-    def login_page(request: Request, error: str | None = None) -> HTMLResponse:
+    def login_form(request: Request, error: str | None = None) -> HTMLResponse:
         token = c.sessions.new_login_token()
         response = c.render(request, "login.html", None, status=400 if error else 200,
                             error=error, token=token)
         c.sessions.set_login_cookie(request, response, token)
         return response
 
+    @app.get("/login", include_in_schema=False)
+    def login_page(request: Request) -> HTMLResponse:
+        return login_form(request)
+
     @app.post("/login", include_in_schema=False)
     def login(request: Request, key: Annotated[str, Form()] = "",
               csrf: Annotated[str, Form()] = "") -> Response:
         if not c.sessions.login_token_ok(request, csrf):
-            return login_page(request, error="bad_form")
+            return login_form(request, error="bad_form")
         response = RedirectResponse("/", status_code=303)
         if c.sessions.sign_in(request, response, key) is None:
-            return login_page(request, error="bad_key")
+            return login_form(request, error="bad_key")
         return response
 
     @app.post("/logout", include_in_schema=False)

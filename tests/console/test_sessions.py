@@ -56,6 +56,7 @@ def test_bad_key_and_missing_token_give_no_session(client: TestClient, data: See
     token = form_token(client.get("/login").text)
     bad = client.post("/login", data={"key": "lh_000000000000_" + "x" * 40, "csrf": token})
     assert bad.status_code == 400 and "lh_console=" not in bad.headers.get("set-cookie", "")
+    assert "Kunci tidak valid atau sudah dicabut." in bad.text
     client.cookies.clear()
     forged = client.post("/login", data={"key": data.keys["oversight"], "csrf": "guess"},
                          follow_redirects=False)
