@@ -96,6 +96,15 @@ def _default_sqlite_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'ledger.db'}"
 
 
+class ConsoleSettings(BaseModel):
+    """The web console: the key that signs session cookies (random per process when unset, so
+    sessions then end with the process), how long a session lasts, where the Prefect UI is."""
+
+    secret: SecretStr | None = None
+    session_hours: float = 8.0
+    prefect_ui_url: str = "http://127.0.0.1:4200"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LAPOR_HUB_",
@@ -141,6 +150,7 @@ class Settings(BaseSettings):
     identity_cache_ttl_s: float = 7 * 24 * 3600.0
     # Two-way sync: how often each instansi's officer is checked in SIASN for a transfer.
     officer_check_s: float = 300.0
+    console: ConsoleSettings = ConsoleSettings()
 
 
 @lru_cache(maxsize=1)
