@@ -77,6 +77,14 @@ class IntakeSettings(BaseModel):
     port: int = 8700
     # One bearer token per channel that may push; a channel without one gets 404.
     tokens: dict[str, SecretStr] = {}
+    # A body larger than this is answered 413 and not stored (per channel: ``body_bytes``).
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    body_bytes: dict[str, int] = {}
+    # Deeper JSON is refused (422) before anything walks it recursively.
+    max_json_depth: int = Field(default=32, gt=0)
+
+    def body_limit(self, channel: str) -> int:
+        return self.body_bytes.get(channel, self.max_body_bytes)
 
 
 def _default_sqlite_url() -> str:
@@ -126,6 +134,9 @@ class Settings(BaseSettings):
     identity_cache_ttl_s: float = 7 * 24 * 3600.0
     # Two-way sync: how often each instansi's officer is checked in SIASN for a transfer.
     officer_check_s: float = 300.0
+    # Longest judul/isi a channel's record may carry; longer ones are quarantined (too_large).
+    max_text_chars: int = Field(default=20_000, gt=0)
+    text_chars: dict[str, int] = {}
 
 
 @lru_cache(maxsize=1)
