@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     # Longest judul/isi a channel's record may carry; longer ones are quarantined (too_large).
     max_text_chars: int = Field(default=20_000, gt=0)
     text_chars: dict[str, int] = {}
+    # Quarantine replay re-reads the channel this far before the entry (and at most this many
+    # pages) to find a fresh copy of the record before falling back to the stored one.
+    replay_rescan_days: float = Field(default=30.0, ge=0)
+    replay_rescan_pages: int = Field(default=50, ge=1)
 
 
 @lru_cache(maxsize=1)
