@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 class HttpSystem(BaseModel):
     """Connection settings shared by every external HTTP system."""
+
+    # A rejected value may hold a credential: errors name the setting, never echo its value.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     base_url: str
     token: SecretStr | None = None
@@ -27,6 +31,21 @@ class HttpSystem(BaseModel):
     backoff_max_s: float = 10.0
     concurrency: int = 32
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            _ = parts.port  # a port that is no number raises here
+        except ValueError:
+            raise ValueError("base_url is not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("base_url must be an http(s) URL with a host")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("base_url must not carry user:password@; give credentials as "
+                             "__TOKEN / __PASSWORD settings or Prefect Secret blocks")
+        return value
 
 
 class LaporSystem(HttpSystem):
