@@ -21,15 +21,11 @@ from sqlmodel import Session, col, select
 
 from hub.ledger.ingest import QuarantineEntry, entry_fingerprint, ingest_page
 from hub.ledger.tables import AuditRow, QuarantineRow, SendState, TicketRow, as_utc, utcnow
-from hub.mapping.engine import MappingError
-from hub.privacy.logging import mask_pii
 from hub.privacy.masking import scrub_text
 from hub.sync.pipeline import Hub
 from hub.sync.pull import process_records
+from hub.sync.quarantine_mask import mask_raw, reporter_names
 from hub.sync.rescan import fresh_copies
-
-# The key under which a connector hands over a line it could not read (Simtramtibum's CSV).
-UNPARSED_TEXT = "_teks"
 
 
 class QuarantineNotFound(LookupError):
@@ -93,49 +89,6 @@ def list_entries(hub: Hub, channel: str | None = None, reason: str | None = None
         return [_summary(row) for row in session.exec(query)]
 
 
-def mask_raw(raw: Any, known_names: list[str] | None = None) -> Any:
-    """The raw record as an integrator may see it: personal keys masked whole, free text scrubbed.
-
-    Uses the logging processor's key rules, so a field that would be masked in a log line is
-    masked here the same way (``pelapor.nik`` → ``1571********0001``); the reporter's name is
-    also masked where it recurs in free text, even in a process that never registered it.
-    """
-    masked = mask_pii(None, "show", {"raw": _withhold_unparsed(raw)})["raw"]
-    return _scrub_strings(masked, known_names) if known_names else masked
-
-
-def _withhold_unparsed(raw: Any) -> Any:
-    """Text nobody could parse has no columns to mask by: names in it would show. Withheld."""
-    if isinstance(raw, str):
-        return f"[withheld: unparsed body, {len(raw)} characters]"
-    if isinstance(raw, dict) and isinstance(raw.get(UNPARSED_TEXT), str):
-        text = raw[UNPARSED_TEXT]
-        return {**raw, UNPARSED_TEXT: f"[withheld: unparsed line, {len(text)} characters]"}
-    return raw
-
-
-def _scrub_strings(value: Any, names: list[str]) -> Any:
-    if isinstance(value, str):
-        return scrub_text(value, names)
-    if isinstance(value, dict):
-        return {k: _scrub_strings(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub_strings(v, names) for v in value]
-    return value
-
-
-def _reporter_names(hub: Hub, channel: str, raw: Any) -> list[str]:
-    mapping = hub.mappings.get(channel)
-    spec = mapping.fields.get("pelapor.nama") if mapping else None
-    if spec is None or not isinstance(raw, dict):
-        return []
-    try:
-        name = spec.extract(raw, "pelapor.nama")
-    except MappingError:
-        return []
-    return [name] if isinstance(name, str) and name.strip() else []
-
-
 def show_entry(hub: Hub, entry_id: int) -> EntryDetail:
     with Session(hub.engine) as session:
         row = session.get(QuarantineRow, entry_id)
@@ -152,7 +105,7 @@ def show_entry(hub: Hub, entry_id: int) -> EntryDetail:
                    for a in session.exec(audit)]
         return EntryDetail(**_summary(row).model_dump(), source_version=row.source_version,
                            schema_path=row.schema_path, run_id=row.run_id,
-                           raw_masked=mask_raw(raw, _reporter_names(hub, row.channel, raw)),
+                           raw_masked=mask_raw(raw, reporter_names(hub, row.channel, raw)),
                            history=history)
 
 
