@@ -2,7 +2,7 @@
 new row, not a duplicate, so the key needs room for the version beside a 64-character id.
 
 Revision ID: 0018
-Revises: 0017
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0017"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
