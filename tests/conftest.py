@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
 from hub.ledger.db import init_db, make_engine
@@ -18,6 +19,11 @@ PG_BASE = os.environ.get("LAPOR_HUB_TEST_PG_URL",
                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 configure_logging(json=True, level="INFO")
+
+# Property tests draw the same examples on every run and keep no example database, so
+# `make test` passes or fails the same way everywhere (a saved failure cannot linger).
+hypothesis_settings.register_profile("deterministic", derandomize=True, database=None)
+hypothesis_settings.load_profile("deterministic")
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,9 @@ class SlaRow(Compliance):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 401: {"model": Problem}}
+# Lists may also be served as CSV (``?format=csv`` or ``Accept: text/csv``).
+LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 FORMAT = Query(None, pattern="^(json|csv)$", description="csv, or send Accept: text/csv")
 
 
@@ -94,7 +97,7 @@ def create_app(hub: Hub, *, clock: Clock | None = None, rules: SlaRules | None =
             raise HTTPException(400, str(exc)) from None
         return TicketFilter(channel=channel, instansi=instansi, date_from=first, date_to=last)
 
-    @app.get("/api/v1/tickets", response_model=TicketPage, responses=ERRORS,
+    @app.get("/api/v1/tickets", response_model=TicketPage, responses=LIST_RESPONSES,
              summary="Tickets of every channel the key may see, newest first")
     def tickets(request: Request, role: RoleDep,
                 channel: Annotated[list[str] | None, Query()] = None,
@@ -127,12 +130,14 @@ def create_app(hub: Hub, *, clock: Clock | None = None, rules: SlaRules | None =
              responses={**ERRORS, 404: {"model": Problem}},
              summary="One ticket: both sides' statuses, officer, SLA stages, audit trail")
     def ticket(ticket_id: int, role: RoleDep) -> TicketDetail:
+        if not 1 <= ticket_id <= cursors.MAX_POSITION:
+            raise HTTPException(400, f"ticket id must be within 1..{cursors.MAX_POSITION}")
         found = ticket_detail(hub.engine, role, ticket_id, sla_rules, now())
         if found is None:  # the same answer whether it does not exist or is not yours
             raise HTTPException(404, "ticket not found")
         return found
 
-    @app.get("/api/v1/sla", response_model=SlaPage, responses=ERRORS,
+    @app.get("/api/v1/sla", response_model=SlaPage, responses=LIST_RESPONSES,
              summary="SLA compliance per channel and per OPD for a period")
     def sla_compliance(request: Request, role: RoleDep,
                        channel: Annotated[list[str] | None, Query()] = None,

@@ -9,11 +9,15 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+import structlog
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 CSV = "text/csv"
+# First cell of the last line when an export fails part-way (after the 200 went out).
+ERROR_MARK = "#ERROR:"
+log = structlog.get_logger(__name__)
 
 
 def wants_csv(request: Request, fmt: str | None) -> bool:
@@ -37,13 +41,20 @@ def _lines(columns: list[str], rows: Iterable[BaseModel]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    for row in rows:
-        data = row.model_dump()
-        writer.writerow([_cell(data.get(c)) for c in columns])
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    written = 0
+    try:
+        for row in rows:
+            data = row.model_dump()
+            writer.writerow([_cell(data.get(c)) for c in columns])
+            written += 1
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    except Exception as exc:  # noqa: BLE001  (the 200 is sent: the body must say it is cut)
+        log.error("csv.export_failed", rows=written, error=type(exc).__name__)
+        writer.writerow([f"{ERROR_MARK} the export stopped after {written} rows "
+                         f"({type(exc).__name__}); this file is incomplete"])
     yield buffer.getvalue()
 
 

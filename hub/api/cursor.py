@@ -13,6 +13,7 @@ import hashlib
 import json
 
 VERSION = 1
+MAX_POSITION = 2**63 - 1  # ledger ids are signed 64-bit integers; beyond that no row exists
 
 
 class CursorError(ValueError):
@@ -35,7 +36,8 @@ def decode(cursor: str, query: str) -> int:
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise CursorError("cursor is garbled; start again without a cursor") from None
-    if not isinstance(data, dict) or not isinstance(data.get("b"), int) or data["b"] < 1:
+    position = data.get("b") if isinstance(data, dict) else None
+    if not isinstance(position, int) or not 1 <= position <= MAX_POSITION:
         raise CursorError("cursor is garbled; start again without a cursor")
     if data.get("v") != VERSION:
         raise CursorError("cursor is from an older version of this API; start again")

@@ -39,11 +39,21 @@ def integrator(role: Annotated[Role, Depends(role_of)]) -> Role:
 Integrator = Annotated[Role, Depends(integrator)]
 
 
+class Problem(BaseModel):
+    detail: str
+
+
+# What the OpenAPI says these routes answer besides 200: a CSV body too, and 401/403.
+OPS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+    401: {"model": Problem}, 403: {"model": Problem, "description": "not an integrator key"}}
+
+
 def add_ops_routes(app: FastAPI, hub: Hub) -> None:
     fmt = Query(None, pattern="^(json|csv)$")
 
     @app.get("/api/v1/quarantine", response_model=list[EntrySummary],
-             summary="Open quarantine entries (integrator)")
+             summary="Open quarantine entries (integrator)", responses=OPS_RESPONSES)
     def quarantine(request: Request, _role: Integrator, channel: str | None = None,
                    reason: str | None = None, include_resolved: bool = False,
                    format: str | None = fmt) -> Any:
@@ -54,7 +64,8 @@ def add_ops_routes(app: FastAPI, hub: Hub) -> None:
         return entries
 
     @app.get("/api/v1/runs", response_model=list[RunSummary],
-             summary="Recent sync runs from the audit trail (integrator)")
+             summary="Recent sync runs from the audit trail (integrator)",
+             responses=OPS_RESPONSES)
     def runs(request: Request, _role: Integrator,
              limit: Annotated[int, Query(ge=1, le=200)] = 20,
              format: str | None = fmt) -> Any:

@@ -33,7 +33,11 @@ register_view_commands(app)  # apikey, api, remind, report
 
 
 def _hub() -> Hub:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # e.g. a base URL with user:password@ in it
+        err.print(f"[red]configuration error:[/] {safe_message(exc)}")
+        raise typer.Exit(2) from exc
     configure_logging(json=settings.log_json, level=settings.log_level)
     try:
         return Hub.from_settings(settings)

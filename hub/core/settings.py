@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 class HttpSystem(BaseModel):
     """Connection settings shared by every external HTTP system."""
+
+    # A rejected value may hold a credential: errors name the setting, never echo its value.
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     base_url: str
     token: SecretStr | None = None
@@ -27,6 +31,21 @@ class HttpSystem(BaseModel):
     backoff_max_s: float = 10.0
     concurrency: int = 32
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+
+    @field_validator("base_url")
+    @classmethod
+    def _plain_http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            _ = parts.port  # a port that is no number raises here
+        except ValueError:
+            raise ValueError("base_url is not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("base_url must be an http(s) URL with a host")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("base_url must not carry user:password@; give credentials as "
+                             "__TOKEN / __PASSWORD settings or Prefect Secret blocks")
+        return value
 
 
 class LaporSystem(HttpSystem):
@@ -77,6 +96,14 @@ class IntakeSettings(BaseModel):
     port: int = 8700
     # One bearer token per channel that may push; a channel without one gets 404.
     tokens: dict[str, SecretStr] = {}
+    # A body larger than this is answered 413 and not stored (per channel: ``body_bytes``).
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    body_bytes: dict[str, int] = {}
+    # Deeper JSON is refused (422) before anything walks it recursively.
+    max_json_depth: int = Field(default=32, gt=0)
+
+    def body_limit(self, channel: str) -> int:
+        return self.body_bytes.get(channel, self.max_body_bytes)
 
 
 class Open311Settings(BaseModel):
@@ -150,6 +177,13 @@ class Settings(BaseSettings):
     identity_cache_ttl_s: float = 7 * 24 * 3600.0
     # Two-way sync: how often each instansi's officer is checked in SIASN for a transfer.
     officer_check_s: float = 300.0
+    # Longest judul/isi a channel's record may carry; longer ones are quarantined (too_large).
+    max_text_chars: int = Field(default=20_000, gt=0)
+    text_chars: dict[str, int] = {}
+    # Quarantine replay re-reads the channel this far before the entry (and at most this many
+    # pages) to find a fresh copy of the record before falling back to the stored one.
+    replay_rescan_days: float = Field(default=30.0, ge=0)
+    replay_rescan_pages: int = Field(default=50, ge=1)
     console: ConsoleSettings = ConsoleSettings()
 
 

@@ -28,9 +28,10 @@ def store_event(engine: Engine, channel: str, event_id: str,
     return "accepted"
 
 
-def quarantine_event(engine: Engine, channel: str, reason: str, detail: str, raw: Any) -> None:
+def quarantine_event(engine: Engine, channel: str, reason: str, detail: str, raw: Any,
+                     schema_path: str | None = None) -> None:
     """A pushed body the intake cannot accept is kept for replay, not thrown away."""
-    entry = QuarantineEntry(channel, None, None, "intake", reason, detail, raw)
+    entry = QuarantineEntry(channel, None, None, "intake", reason, detail, raw, schema_path)
     with Session(engine) as session:
         add_quarantine(session, [entry], run_id=None)
         session.commit()

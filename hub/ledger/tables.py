@@ -155,7 +155,7 @@ class InboundEventRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=32, index=True)
-    event_id: str = Field(max_length=64)
+    event_id: str = Field(max_length=96)  # "<id>@<version>": each version is its own event
     payload: str = Field(sa_column=Column(Text, nullable=False))
     received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 

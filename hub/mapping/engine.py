@@ -8,16 +8,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hub.core.models import Klasifikasi, LaporStatus, Reporter, Ticket
 from hub.mapping.transforms import TransformError, apply_transforms
 
 _MISSING = object()
 _HASHTAG = re.compile(r"#([A-Za-z0-9_]+)")
+_PRIVACY_FLAGS = ("anonim", "rahasia")
+_DATE_FIELDS = ("dibuat", "diperbarui", "tanggal_kejadian")
+_TEXT_FIELDS = ("judul", "isi")
+# No complaint channel predates 2000; a date after tomorrow is a clock or wire fault. Either
+# would break working-day arithmetic and move a watermark past records not yet read.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+# A vocabulary value (category, status, class code) is named in a quarantine detail only when it
+# looks like a code: free text there could carry a name, and a megabyte of it is no diagnosis.
+_CODE = re.compile(r"[A-Za-z0-9_#.\- ]{0,40}")
+DEFAULT_MAX_TEXT_CHARS = 20_000
 
 
 class MappingError(ValueError):
@@ -115,6 +126,18 @@ class ChannelMapping(BaseModel):
     status: StatusSpec
     identity: IdentitySpec = IdentitySpec()
     forward: ForwardSpec | None = None
+    # Longest judul/isi accepted (settings may lower or raise it per channel).
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+
+    @model_validator(mode="after")
+    def _privacy_fails_closed(self) -> ChannelMapping:
+        for flag in _PRIVACY_FLAGS:
+            spec = self.fields.get(flag)
+            if spec is not None and spec.path is not None and spec.default is False:
+                # A flag missing at the source must never make a confidential report public.
+                raise ValueError(f"fields.{flag}: a read flag may not default to false "
+                                 "(omit the default to quarantine, or default to true)")
+        return self
 
     def skip_reason(self, raw: Mapping[str, Any]) -> str | None:
         """Why this record is deliberately not forwarded, or None to forward it."""
@@ -127,7 +150,8 @@ class ChannelMapping(BaseModel):
         if key in self.forward.skip:
             return f"{key}: {self.forward.skip[key]}"
         raise MappingError("unknown_class", self.forward.path,
-                           f"{key!r} is neither forwarded nor skipped by channel {self.channel}")
+                           f"{code_repr(key)} is neither forwarded nor skipped by channel "
+                           f"{self.channel}")
 
     def source_id(self, raw: Any) -> str | None:
         """Best effort, for quarantining records that fail before mapping."""
@@ -165,15 +189,15 @@ class ChannelMapping(BaseModel):
         if spec.default is not None:
             return source, spec.default
         raise MappingError("unknown_category", "category",
-                           f"{source!r} is not in the mapping of channel {self.channel}")
+                           f"{code_repr(source)} is not in the mapping of channel {self.channel}")
 
     def to_lapor_status(self, source_status: str) -> LaporStatus:
         try:
             return self.status.to_lapor[source_status]
         except KeyError:
             raise MappingError("unknown_status", "status",
-                               f"{source_status!r} is not in to_lapor of channel {self.channel}"
-                               ) from None
+                               f"{code_repr(source_status)} is not in to_lapor of channel "
+                               f"{self.channel}") from None
 
     def apply(self, raw: Mapping[str, Any]) -> Ticket:
         values: dict[str, Any] = {}
@@ -184,10 +208,11 @@ class ChannelMapping(BaseModel):
                 reporter[name.removeprefix("pelapor.")] = value
             else:
                 values[name] = value
+        self._check_values(raw, values, reporter)
         source_category, target = self.route(raw)
         status_value = dig(raw, self.status.path)
         source_status = "" if status_value in (_MISSING, None) else str(status_value)
-        anonim = bool(values.get("anonim"))
+        anonim = values.get("anonim", False) is True
         has_reporter = any(v not in (None, "") for v in reporter.values())
         source_id = self.source_id(raw)
         if source_id is None:
@@ -210,7 +235,50 @@ class ChannelMapping(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
-            raise MappingError("bad_value", field, str(first["msg"])) from exc
+            # The type, not the message: pydantic's messages may quote the value.
+            raise MappingError("bad_value", field, f"invalid ({first['type']})") from exc
+
+    def _check_values(self, raw: Mapping[str, Any], values: dict[str, Any],
+                      reporter: dict[str, Any]) -> None:
+        """Fail closed on privacy, bound texts and dates, and never lose a field silently."""
+        for flag in _PRIVACY_FLAGS:
+            if flag in values and not isinstance(values[flag], bool):
+                raise MappingError("privacy_flag", flag,
+                                   "missing, null or not a boolean: cannot tell who may see it")
+        for name in _TEXT_FIELDS:
+            text = values.get(name)
+            if not isinstance(text, str) or not text.strip():
+                raise MappingError("bad_value", name, "blank after mapping")
+            if len(text) > self.max_text_chars:
+                raise MappingError("too_large", name,
+                                   f"longer than {self.max_text_chars} characters")
+        latest = datetime.now(UTC) + FUTURE_SLACK
+        for name in _DATE_FIELDS:
+            stamp = values.get(name)
+            if isinstance(stamp, datetime) and stamp.tzinfo is not None and not (
+                    EARLIEST <= stamp <= latest):
+                raise MappingError("out_of_range", name,
+                                   "date outside 2000-01-01 .. now + 1 day")
+        anonymous = values.get("anonim") is True
+        for name, spec in self.fields.items():
+            if spec.path is None or (anonymous and name.startswith("pelapor.")):
+                continue  # an anonymous reporter is dropped on purpose
+            source = dig(raw, spec.path)
+            if source is _MISSING or source is None or source == [] or (
+                    isinstance(source, str) and not source.strip()):
+                continue
+            key = name.removeprefix("pelapor.")
+            mapped = reporter.get(key) if name.startswith("pelapor.") else values.get(name)
+            if mapped is None or mapped == "":
+                raise MappingError("lost_field", name,
+                                   "present at the source but empty after mapping")
+
+
+def code_repr(value: str) -> str:
+    """A vocabulary value for a quarantine detail: quoted if code-like, else only its length."""
+    if _CODE.fullmatch(value):
+        return repr(value)
+    return f"(a value of {len(value)} characters)"
 
 
 def dig(raw: Any, path: str) -> Any:

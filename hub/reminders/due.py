@@ -42,6 +42,8 @@ class Due:
 
 def find_due(engine: Engine, rules: SlaRules, now: datetime) -> Iterator[Due]:
     for record in scan(engine):
+        if record.problem is not None:
+            continue  # no deadline can be computed: shown with an error marker in the views
         for stage in evaluate(record.facts(), rules, now).stages:
             if not stage.compliance:
                 continue

@@ -21,6 +21,19 @@ import holidays
 
 DAY = timedelta(days=1)
 DAY_S = DAY.total_seconds()
+# Working-day arithmetic walks day by day and loads each year's holidays: outside this window a
+# date is a data fault, not a deadline, and is refused instead of overflowing or crawling.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+
+class CalendarRangeError(ValueError):
+    """A moment outside the years the calendar computes; the ticket's SLA is unknown."""
+
+
+def _check(*moments: datetime) -> None:
+    for moment in moments:
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise CalendarRangeError(f"date outside {FIRST_YEAR}..{LAST_YEAR}")
 
 
 class Unit(StrEnum):
@@ -55,13 +68,18 @@ class WorkingCalendar:
         return day.weekday() < 5 and day not in self.holidays_of(day.year)
 
     def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.tz)
+        _check(moment)
+        try:
+            return moment.astimezone(self.tz)
+        except OverflowError:
+            raise CalendarRangeError("date out of range") from None
 
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, time(), tzinfo=self.tz)
 
     def add(self, start: datetime, span: Span) -> datetime:
         """The moment a span starting at ``start`` ends (see the module's conventions)."""
+        _check(start)
         if span.unit is Unit.hours:
             return start + timedelta(hours=span.amount)
         if span.unit is Unit.days:
@@ -77,6 +95,7 @@ class WorkingCalendar:
         """Seconds of ``[start, end)`` that fall on working days (local time)."""
         if end <= start:
             return 0.0
+        _check(start, end)
         a, b = self.local(start), self.local(end)
         first, last = a.date(), b.date()
         if first == last:

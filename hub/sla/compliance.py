@@ -22,6 +22,7 @@ class Compliance(BaseModel):
     late: int = 0
     met: int = 0
     missed: int = 0
+    error: int = 0  # tickets whose SLA cannot be computed (shown, never counted as in time)
     stages_decided: int = 0
     stages_in_time: int = 0
     compliance_pct: float | None = None  # stages done in time / stages decided

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from hub.core.models import LaporStatus
-from hub.sla.calendar import Unit
+from hub.sla.calendar import CalendarRangeError, Unit
 from hub.sla.rules import CREATED, SlaRules, Stage
 
 
@@ -25,11 +25,12 @@ class SlaState(StrEnum):
     met = "met"  # done in time
     missed = "missed"  # done, but after the deadline
     waiting = "waiting"  # the stage has not started (an earlier one is not done)
+    error = "error"  # cannot be computed for this ticket (e.g. a date out of range)
 
 
 # Worst first: a ticket is as late as its worst stage.
 SEVERITY = [SlaState.late, SlaState.missed, SlaState.at_risk, SlaState.on_time, SlaState.met,
-            SlaState.waiting]
+            SlaState.waiting, SlaState.error]
 OPEN = frozenset({SlaState.on_time, SlaState.at_risk, SlaState.late})
 
 
@@ -60,6 +61,7 @@ class TicketSla(BaseModel):
     rule: str
     state: SlaState
     stages: list[StageVerdict]
+    error: str | None = None  # why the SLA is unknown (state ``error``); never a value
 
     def stage(self, name: str) -> StageVerdict:
         return next(s for s in self.stages if s.stage == name)
@@ -101,7 +103,20 @@ def _verdict(stage: Stage, start: datetime | None, facts: TicketFacts, rules: Sl
     return base
 
 
+def unknown(channel: str, rules: SlaRules, why: str) -> TicketSla:
+    """The marker for one ticket whose SLA cannot be computed: the list around it goes on."""
+    return TicketSla(rule=rules.for_channel(channel).source, state=SlaState.error, stages=[],
+                     error=why)
+
+
 def evaluate(facts: TicketFacts, rules: SlaRules, now: datetime) -> TicketSla:
+    try:
+        return _evaluate(facts, rules, now)
+    except (OverflowError, CalendarRangeError):
+        return unknown(facts.channel, rules, "a date of this ticket is out of range")
+
+
+def _evaluate(facts: TicketFacts, rules: SlaRules, now: datetime) -> TicketSla:
     rule = rules.for_channel(facts.channel)
     done: dict[str, datetime | None] = {CREATED: facts.dibuat}
     verdicts: list[StageVerdict] = []

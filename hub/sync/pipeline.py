@@ -45,7 +45,10 @@ class Hub:
     def from_settings(cls, settings: Settings, transports: Transports | None = None,
                       engine: Engine | None = None) -> Hub:
         settings = with_block_secrets(settings)
-        mappings = load_mappings(settings.mappings_dir, settings.schemas_dir)
+        mappings = {name: m.model_copy(update={"max_text_chars": settings.text_chars.get(
+                        name, settings.max_text_chars)})
+                    for name, m in load_mappings(settings.mappings_dir,
+                                                 settings.schemas_dir).items()}
         validators = {name: RawValidator.from_file(settings.schemas_dir / m.raw_schema)
                       for name, m in mappings.items()}
         engine = engine or make_engine(settings.database_url)

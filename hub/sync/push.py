@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from connectors.errors import (
@@ -128,7 +129,14 @@ class Pusher:
         async with gate:
             if self._abort is not None or self._stopped is not None:
                 return self._retry(claimed, self._stopped or "aborted", claimed.needs_lookup)
-            outcome = await self._push_one(claimed)
+            try:
+                outcome = await self._push_one(claimed)
+            except Exception as exc:  # noqa: BLE001  (one poisoned ticket must not sink its batch)
+                # Unknown where it failed, so a POST may have gone out: look up before any new one.
+                log.error("ticket.push_failed", channel=claimed.ticket.channel,
+                          source_id=claimed.ticket.source_id, error=_safe_error(exc))
+                return Quarantine(claimed.id, "push", "push_failed", _safe_error(exc),
+                                  needs_lookup=True)
         if isinstance(outcome, Retry) and claimed.attempts >= self._policy.max_attempts:
             return Quarantine(claimed.id, "push", "max_attempts",
                               f"gave up after {claimed.attempts} attempts; last: {outcome.error}",
@@ -142,7 +150,12 @@ class Pusher:
             if not isinstance(found, bool):
                 return found
         identity = await self._identity.resolve(c.ticket)
-        report = build_report(c.ticket, sumber, identity)
+        try:
+            report = build_report(c.ticket, sumber, identity)
+        except ValueError as exc:
+            # Nothing was posted for this try: the ticket alone stops, with the fields at fault.
+            return Quarantine(c.id, "push", "bad_report", _safe_error(exc),
+                              needs_lookup=c.needs_lookup)
         for _ in range(3):
             try:
                 created = await self._lapor.create_report(report)
@@ -201,3 +214,14 @@ class Pusher:
         if delay_s is not None:
             delay = delay_s
         return Retry(c.id, error, utcnow() + timedelta(seconds=delay), needs_lookup)
+
+
+def _safe_error(exc: BaseException) -> str:
+    """What went wrong, by field and rule; never the value (pydantic echoes inputs)."""
+    if isinstance(exc, ValidationError):
+        fields = sorted({".".join(str(p) for p in e["loc"]) + f" ({e['type']})"
+                         for e in exc.errors()})
+        return "the LAPOR! report cannot be built: " + ", ".join(fields)[:400]
+    if isinstance(exc, ConnectorError):
+        return str(exc)[:400]
+    return f"{type(exc).__name__} while building or sending the report"

@@ -1,10 +1,13 @@
 """Quarantine for integrators: list, show (masked) and replay through the current schema + mapping.
 
-A replay of a pull-stage entry (validate, map, identity) runs the stored raw record through
-``process_records`` again and ingests it without touching the channel cursor: the replayed record
-is not a position in any feed. A replay of a push-stage entry re-maps the ticket row's own raw
-record and puts it back to ``pending``; ``needs_lookup`` stays as it was, because a ticket that
-gave up after ambiguous POSTs may already be in LAPOR! and must be looked up before any new POST.
+A replay of a pull-stage entry (validate, map, identity) first re-reads the record from its
+channel (``hub.sync.rescan``: a bounded window of the feed), because a record quarantined for
+wire corruption is valid at the source; only when the channel cannot serve it does it run the
+stored raw record through ``process_records`` again. Either way it is ingested without
+touching the channel cursor: the replayed record is not a position in any feed. A replay of a
+push-stage entry re-maps the ticket row's own raw record and puts it back to ``pending``;
+``needs_lookup`` stays as it was, because a ticket that gave up after ambiguous POSTs may
+already be in LAPOR! and must be looked up before any new POST.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from sqlmodel import Session, col, select
 
 from hub.ledger.ingest import QuarantineEntry, entry_fingerprint, ingest_page
 from hub.ledger.tables import AuditRow, QuarantineRow, SendState, TicketRow, as_utc, utcnow
-from hub.mapping.engine import MappingError
-from hub.privacy.logging import mask_pii
 from hub.privacy.masking import scrub_text
 from hub.sync.pipeline import Hub
 from hub.sync.pull import process_records
+from hub.sync.quarantine_mask import mask_raw, reporter_names
+from hub.sync.rescan import fresh_copies
 
 
 class QuarantineNotFound(LookupError):
@@ -86,39 +89,6 @@ def list_entries(hub: Hub, channel: str | None = None, reason: str | None = None
         return [_summary(row) for row in session.exec(query)]
 
 
-def mask_raw(raw: Any, known_names: list[str] | None = None) -> Any:
-    """The raw record as an integrator may see it: personal keys masked whole, free text scrubbed.
-
-    Uses the logging processor's key rules, so a field that would be masked in a log line is
-    masked here the same way (``pelapor.nik`` → ``1571********0001``); the reporter's name is
-    also masked where it recurs in free text, even in a process that never registered it.
-    """
-    masked = mask_pii(None, "show", {"raw": raw})["raw"]
-    return _scrub_strings(masked, known_names) if known_names else masked
-
-
-def _scrub_strings(value: Any, names: list[str]) -> Any:
-    if isinstance(value, str):
-        return scrub_text(value, names)
-    if isinstance(value, dict):
-        return {k: _scrub_strings(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub_strings(v, names) for v in value]
-    return value
-
-
-def _reporter_names(hub: Hub, channel: str, raw: Any) -> list[str]:
-    mapping = hub.mappings.get(channel)
-    spec = mapping.fields.get("pelapor.nama") if mapping else None
-    if spec is None or not isinstance(raw, dict):
-        return []
-    try:
-        name = spec.extract(raw, "pelapor.nama")
-    except MappingError:
-        return []
-    return [name] if isinstance(name, str) and name.strip() else []
-
-
 def show_entry(hub: Hub, entry_id: int) -> EntryDetail:
     with Session(hub.engine) as session:
         row = session.get(QuarantineRow, entry_id)
@@ -135,7 +105,7 @@ def show_entry(hub: Hub, entry_id: int) -> EntryDetail:
                    for a in session.exec(audit)]
         return EntryDetail(**_summary(row).model_dump(), source_version=row.source_version,
                            schema_path=row.schema_path, run_id=row.run_id,
-                           raw_masked=mask_raw(raw, _reporter_names(hub, row.channel, raw)),
+                           raw_masked=mask_raw(raw, reporter_names(hub, row.channel, raw)),
                            history=history)
 
 
@@ -152,19 +122,62 @@ def replay(hub: Hub, entry_id: int, run_id: str | None = None) -> ReplayOutcome:
         raise ValueError(f"channel {channel!r} has no mapping any more")
     if stage == "push":
         return _replay_push(hub, entry_id, run_id)
-    return _replay_pull(hub, entry_id, run_id)
+    return _replay_pull(hub, entry_id, run_id, _fresh(hub, [entry_id], run_id))
 
 
 def replay_by_reason(hub: Hub, reason: str, channel: str | None = None,
                      run_id: str | None = None) -> list[ReplayOutcome]:
-    return [replay(hub, e.id, run_id) for e in list_entries(hub, channel, reason)]
+    entries = list_entries(hub, channel, reason)
+    # One rescan per channel serves every entry of it.
+    fresh = _fresh(hub, [e.id for e in entries if e.stage != "push"], run_id)
+    out = []
+    for e in entries:
+        if e.stage == "push":
+            out.append(replay(hub, e.id, run_id))
+        else:
+            out.append(_replay_pull(hub, e.id, run_id, fresh))
+    return out
 
 
-def _replay_pull(hub: Hub, entry_id: int, run_id: str | None) -> ReplayOutcome:
+def _fresh(hub: Hub, entry_ids: list[int], run_id: str | None) -> dict[tuple[str, str], Any]:
+    """Fresh copies from the channels of these entries, keyed by (channel, source id).
+
+    The rest of the re-read window is stored too (deduplicated by version, no cursor moved): a
+    record whose id itself was corrupted on the wire cannot be matched to its entry, but it is
+    valid at the source and must reach LAPOR! all the same.
+    """
+    wanted: dict[str, tuple[set[str], datetime]] = {}
+    with Session(hub.engine) as session:
+        for entry_id in entry_ids:
+            row = session.get(QuarantineRow, entry_id)
+            if row is None or row.channel not in hub.mappings:
+                continue
+            ids, oldest = wanted.get(row.channel, (set(), as_utc(row.created_at)))
+            if row.source_id is not None:
+                ids.add(row.source_id)
+            wanted[row.channel] = (ids, min(oldest, as_utc(row.created_at)))
+    out: dict[tuple[str, str], Any] = {}
+    for channel, (ids, oldest) in wanted.items():
+        window = fresh_copies(hub, channel, ids, oldest)
+        for source_id, raw in window.found.items():
+            out[(channel, source_id)] = raw
+        done = process_records(window.others, hub.mappings[channel], hub.validators[channel])
+        if done.mapped or done.skipped:
+            ingest_page(hub.engine, channel, done.mapped, [], resume_token=None, run_id=run_id,
+                        skipped=done.skipped, move_cursor=False)
+    return out
+
+
+def _replay_pull(hub: Hub, entry_id: int, run_id: str | None,
+                 fresh: dict[tuple[str, str], Any]) -> ReplayOutcome:
     with Session(hub.engine) as session:
         row = session.get(QuarantineRow, entry_id)
         assert row is not None
-        raw = json.loads(row.raw)
+        if row.resolved_at is not None:  # settled meanwhile (e.g. superseded by a fresh copy)
+            return ReplayOutcome(id=entry_id, channel=row.channel, source_id=row.source_id,
+                                 replayed=True, reason=row.resolution)
+        stored = json.loads(row.raw)
+    raw = fresh.get((row.channel, row.source_id or ""), stored)
     done = process_records([raw], hub.mappings[row.channel], hub.validators[row.channel])
     if done.quarantined:
         return _still_failing(hub, entry_id, done.quarantined[0], run_id)

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MIN_YEAR, MAX_YEAR = 2000, 2200  # the window the hub accepts records and computes SLAs in
 
 
 class PeriodError(ValueError):
@@ -15,9 +16,12 @@ class PeriodError(ValueError):
 
 def _day(text: str, name: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(f"{name} must be a date like 2026-10-01, got {text!r}") from None
+        raise PeriodError(f"{name} must be a date like 2026-10-01") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise PeriodError(f"{name} must be within {MIN_YEAR}..{MAX_YEAR}")
+    return day
 
 
 def month(text: str) -> tuple[date, date]:
@@ -26,6 +30,8 @@ def month(text: str) -> tuple[date, date]:
         raise PeriodError(f"period must be a month like 2026-10 or a range "
                           f"2026-10-01..2026-10-31, got {text!r}")
     year, mon = int(match[1]), int(match[2])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise PeriodError(f"period year must be within {MIN_YEAR}..{MAX_YEAR}, got {year}")
     return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 

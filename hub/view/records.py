@@ -13,13 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import structlog
+from pydantic import ValidationError
 from sqlalchemy import Engine, Table, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sm_select
 
 from hub.core.models import LaporStatus, Ticket
 from hub.ledger.tables import SendState, TicketRow, as_utc
+from hub.sla.calendar import FIRST_YEAR, LAST_YEAR
 from hub.sla.engine import TicketFacts
+
+log = structlog.get_logger(__name__)
 
 SYNC_MODULES = ("hub.ledger.sync_state",)
 SYNC_TABLES = ("sync_state", "ticket_sync", "ticket_sync_state")
@@ -52,6 +57,8 @@ class TicketRecord:
     sent_at: datetime | None
     ticket: Ticket
     sync: SyncInfo = field(default_factory=SyncInfo)
+    # Why this row's dates cannot be computed with (then it is shown with an error marker).
+    problem: str | None = None
 
     @property
     def lapor_status(self) -> LaporStatus:
@@ -70,6 +77,20 @@ class TicketRecord:
         reached.setdefault(self.lapor_status, as_utc(since))
         return TicketFacts(channel=self.channel, sla_class=t.sla_class, dibuat=as_utc(t.dibuat),
                            status=self.lapor_status, reached=reached)
+
+
+def date_problem(ticket: Ticket) -> str | None:
+    """A date the read side cannot compute with (overflows UTC, or outside the calendar)."""
+    for stamp in (ticket.dibuat, ticket.diperbarui, ticket.tanggal_kejadian):
+        if stamp is None:
+            continue
+        try:
+            year = as_utc(stamp).year
+        except OverflowError:
+            return "a date of this ticket is out of range"
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            return "a date of this ticket is out of range"
+    return None
 
 
 def sync_table() -> Table | None:
@@ -112,12 +133,18 @@ def to_records(session: Session, rows: Iterable[TicketRow]) -> list[TicketRecord
     for row in rows:
         if row.id is None or row.payload in ("", "null"):
             continue  # skipped records carry no ticket: they never reach any view
+        try:
+            ticket = Ticket.model_validate_json(row.payload)
+        except ValidationError:
+            # Not a ticket any view could show; one such row must not fail the list around it.
+            log.error("view.unreadable_ticket", ticket_id=row.id, channel=row.channel)
+            continue
         out.append(TicketRecord(
             id=row.id, channel=row.channel, source_id=row.source_id, state=row.state,
             tracking_id=row.tracking_id, identity_status=row.identity_status,
             created_at=as_utc(row.created_at),
             sent_at=as_utc(row.sent_at) if row.sent_at else None,
-            ticket=Ticket.model_validate_json(row.payload)))
+            ticket=ticket, problem=date_problem(ticket)))
     sync = _load_sync(session, [r.id for r in out])
     for record in out:
         record.sync = sync.get(record.id, record.sync)

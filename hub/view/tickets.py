@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from hub.core.models import LaporStatus, Reporter
 from hub.ledger.tables import AuditRow, SendState, as_utc
 from hub.privacy.masking import scrub_text
-from hub.sla.engine import SlaState, TicketSla, evaluate
+from hub.sla.engine import SlaState, TicketSla, evaluate, unknown
 from hub.sla.rules import SlaRules
 from hub.view.access import WITHHELD, content_withheld, reporter_for, visible
 from hub.view.apikeys import Role
@@ -70,9 +70,29 @@ class TicketDetail(TicketSummary):
     audit: list[AuditItem]
 
 
+def verdict(record: TicketRecord, rules: SlaRules, now: datetime) -> TicketSla:
+    """The ticket's SLA, or the error marker when its dates cannot be computed with."""
+    if record.problem is not None:
+        return unknown(record.channel, rules, record.problem)
+    return evaluate(record.facts(), rules, now)
+
+
+def _stamp(value: datetime) -> datetime:
+    try:
+        return as_utc(value)
+    except OverflowError:
+        return value  # shown as the channel sent it; the row carries the SLA error marker
+
+
 def matches(record: TicketRecord, sla: TicketSla, flt: TicketFilter, rules: SlaRules) -> bool:
     t = record.ticket
-    day = rules.calendar.local(as_utc(t.dibuat)).date()
+    if record.problem is not None:
+        # Its day is unknown: it belongs to no period, but it is listed when none is asked for.
+        if flt.date_from is not None or flt.date_to is not None:
+            return False
+        day = date.min
+    else:
+        day = rules.calendar.local(as_utc(t.dibuat)).date()
     return ((flt.instansi is None or t.instansi == flt.instansi)
             and (flt.status is None or record.lapor_status is flt.status)
             and (flt.sla is None or sla.state is flt.sla)
@@ -89,7 +109,7 @@ def summarize(role: Role, record: TicketRecord, sla: TicketSla) -> TicketSummary
         judul=WITHHELD if content_withheld(role, record) else t.judul,
         kategori=t.kategori, instansi=t.instansi, lapor_status=record.lapor_status,
         channel_status=record.channel_status, petugas=record.sync.petugas,
-        dibuat=as_utc(t.dibuat), diperbarui=as_utc(t.diperbarui), rahasia=t.rahasia,
+        dibuat=_stamp(t.dibuat), diperbarui=_stamp(t.diperbarui), rahasia=t.rahasia,
         anonim=t.anonim, sla_state=sla.state,
         sla_deadline=deciding.deadline if deciding else None,
         sla_overrun=deciding.overrun if deciding else 0.0,
@@ -101,7 +121,7 @@ def iter_visible(engine: Engine, role: Role, flt: TicketFilter, rules: SlaRules,
     for record in scan(engine, channels=flt.channel, before_id=before_id):
         if not visible(role, record):
             continue
-        sla = evaluate(record.facts(), rules, now)
+        sla = verdict(record, rules, now)
         if matches(record, sla, flt, rules):
             yield record, sla
 
@@ -123,7 +143,7 @@ def ticket_detail(engine: Engine, role: Role, ticket_id: int, rules: SlaRules,
     record = get_record(engine, ticket_id)
     if record is None or not visible(role, record):
         return None
-    sla = evaluate(record.facts(), rules, now)
+    sla = verdict(record, rules, now)
     t, hidden = record.ticket, content_withheld(role, record)
     with Session(engine) as session:
         audit = [AuditItem(at=as_utc(a.at), event=a.event, from_state=a.from_state,

@@ -45,7 +45,7 @@ def test_unknown_category_and_status_are_mapping_errors_not_defaults() -> None:
 
 def test_process_records_quarantines_each_kind_of_bad_record_with_reason() -> None:
     bad_nik = raw_sikesal(3)
-    bad_nik["pelapor"] = {"nama": "X", "nik": "1571023102900001"}  # 31 February
+    bad_nik["pelapor"] = {"nama": "X", "nik": "1571023102900001", "telepon": None}  # 31 February
     records = [raw_sikesal(1), raw_sikesal(2, isi=""), bad_nik, raw_sikesal(4, kategori="lainnya"),
                "not an object"]
     done = process_records(records, SIKESAL, VALIDATOR)
