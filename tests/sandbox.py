@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,8 @@ from simulators.runner import Endpoint, build_apps, running
 
 @pytest.fixture(scope="session")
 def served() -> Iterator[dict[str, Endpoint]]:
-    with running(build_apps()) as endpoints:
+    # Dukcapil over HTTPS with a self-signed certificate, as the real central gateway.
+    with running(build_apps(), tls=["dukcapil"]) as endpoints:
         yield endpoints
 
 
@@ -36,9 +38,15 @@ def served() -> Iterator[dict[str, Endpoint]]:
 class Sandbox:
     endpoints: dict[str, Endpoint]
 
+    def verify(self, system: str) -> ssl.SSLContext | bool:
+        """How to trust a simulator served over HTTPS (its own certificate as the CA)."""
+        tls = self.endpoints[system].tls
+        return ssl.create_default_context(cafile=str(tls.certfile)) if tls else True
+
     def admin(self, system: str, action: str, body: dict[str, Any] | None = None) -> Any:
         root = self.endpoints[system].root
-        response = httpx.post(f"{root}/_sim/{action}", json=body or {}, timeout=30)
+        response = httpx.post(f"{root}/_sim/{action}", json=body or {}, timeout=30,
+                              verify=self.verify(system))
         response.raise_for_status()
         return response.json()
 
@@ -51,13 +59,18 @@ class Sandbox:
         self.admin(system, "faults", faults)
 
     def state(self, system: str) -> Any:
-        response = httpx.get(f"{self.endpoints[system].root}/_sim/state", timeout=30)
+        response = httpx.get(f"{self.endpoints[system].root}/_sim/state", timeout=30,
+                             verify=self.verify(system))
         response.raise_for_status()
         return response.json()
 
     def lapor_reports(self) -> list[dict[str, Any]]:
         reports: list[dict[str, Any]] = self.state("lapor")["reports"]
         return reports
+
+    def dukcapil_pin(self) -> str | None:
+        tls = self.endpoints["dukcapil"].tls
+        return tls.sha256 if tls is not None else None
 
     def settings(self, database_url: str, **overrides: Any) -> Settings:
         def system(cls: type[Any], name: str, **extra: Any) -> Any:
@@ -75,7 +88,8 @@ class Sandbox:
             "siasn": system(SiasnSystem, "siasn", client_id=siasn.DEFAULT_CLIENT_ID,
                             client_secret=SecretStr(siasn.DEFAULT_SECRET)),
             "dukcapil": system(DukcapilSystem, "dukcapil",
-                               password=SecretStr(dukcapil.DukcapilConfig().password)),
+                               password=SecretStr(dukcapil.DukcapilConfig().password),
+                               pinned_sha256=self.dukcapil_pin()),
             "page_size": 25,
             "retry_base_s": 0.0,
             "retry_max_s": 0.0,

@@ -27,6 +27,10 @@ class HttpSystem(BaseModel):
     backoff_max_s: float = 10.0
     concurrency: int = 32
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    # A server whose certificate no public CA signs (Dukcapil's gateway on a private IP): trust
+    # a CA bundle (PEM; may be the server's own certificate) or pin the certificate's SHA-256.
+    ca_bundle: Path | None = None
+    pinned_sha256: str | None = None
 
 
 class LaporSystem(HttpSystem):
@@ -67,7 +71,13 @@ class DukcapilSystem(HttpSystem):
     password: SecretStr | None = None
     instansi: str = "DISKOMINFO"
     ip_user: str = "127.0.0.1"
-    threshold: int = 90
+    threshold: int = 90  # sent as TRESHOLD
+    min_score: int = Field(default=90, ge=0, le=100)  # the hub's own bar for fuzzy scores
+    # Central gateway; a regional mirror is "/dukcapil/get_json/{region}/{instansi}/{method}".
+    path_template: str = "/dukcapil/get_json/{instansi}/{method}"
+    region: str = ""
+    verify_method: str = "CALL_VERIFY_BY_ELEMEN"
+    nik_method: str = "CALL_NIK"
 
 
 class IntakeSettings(BaseModel):

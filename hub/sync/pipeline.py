@@ -112,7 +112,8 @@ async def push_batch(hub: Hub, channels: list[str] | None = None,
     async with lapor_client(hub.settings, hub.transports) as lapor:
         try:
             identity = IdentityResolver(hub.engine, dukcapil, hub.settings.identity_cache_ttl_s,
-                                        gate=limits.dukcapil_gate())
+                                        gate=limits.dukcapil_gate(),
+                                        min_score=hub.settings.dukcapil.min_score)
             pusher = Pusher(hub.engine, lapor, identity, hub.mappings, hub.push_policy(),
                             throttle=limits.lapor_throttle())
             return await pusher.push(claimed, run_id)
