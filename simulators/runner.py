@@ -61,7 +61,12 @@ SIMULATORS: dict[str, SimSpec] = {
     "notify": SimSpec(8731, "", lambda s: notify.create_app()),
     "siasn": SimSpec(8722, "", lambda s: siasn.create_app()),
 }
-API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()}
+# Served beside another simulator, sharing its state: SIASN's token host (APIM + SSO) runs on a
+# port of its own, as BKN's token host (443) differs from its API host (8243).
+DERIVED: dict[str, tuple[int, str, Callable[[FastAPI], FastAPI]]] = {
+    "siasn_auth": (8723, "siasn", siasn.create_auth_app),
+}
+API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()} | dict.fromkeys(DERIVED, "")
 
 
 class SimulatorSettings(BaseSettings):
@@ -72,7 +77,8 @@ class SimulatorSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     ports: dict[str, int] = Field(
-        default_factory=lambda: {name: spec.port for name, spec in SIMULATORS.items()})
+        default_factory=lambda: {name: spec.port for name, spec in SIMULATORS.items()}
+        | {name: port for name, (port, _, _) in DERIVED.items()})
     only: list[str] = Field(default_factory=lambda: list(SIMULATORS))
     lapor_token: str = lapor.DEFAULT_TOKEN
     sikesal_token: str = sikesal.DEFAULT_TOKEN
@@ -100,6 +106,9 @@ def build_apps(settings: SimulatorSettings | None = None) -> dict[str, FastAPI]:
             # LAPOR! starts empty: everything in it should be what the hub sent.
             n = {"dukcapil": s.dukcapil_n, "lapor": 0}.get(name, s.n)
             app.state.backend.seed(SeedRequest(n=n, seed=s.seed, bad_rate=s.bad_rate))
+    for name, (_, parent, factory) in DERIVED.items():
+        if parent in apps:
+            apps[name] = factory(apps[parent])
     return apps
 
 

@@ -23,8 +23,8 @@ from hub.core.settings import (
 )
 from hub.ledger.db import make_engine
 from hub.sync.pipeline import Hub
-from simulators import dukcapil, laksa, lapor, sambat, siasn, sikesal, simtramtibum
-from simulators.runner import Endpoint, build_apps, running
+from simulators import dukcapil, laksa, lapor, sambat, siasn, siasn_auth, sikesal, simtramtibum
+from simulators.runner import DERIVED, Endpoint, build_apps, running
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +86,12 @@ class Sandbox:
             "simtramtibum": system(SimtramtibumSystem, "simtramtibum",
                                    token=SecretStr(simtramtibum.DEFAULT_TOKEN)),
             "siasn": system(SiasnSystem, "siasn", client_id=siasn.DEFAULT_CLIENT_ID,
-                            client_secret=SecretStr(siasn.DEFAULT_SECRET)),
+                            client_secret=SecretStr(siasn.DEFAULT_SECRET),
+                            token_url=self.endpoints["siasn_auth"].root + siasn_auth.APIM_PATH,
+                            sso_url=self.endpoints["siasn_auth"].root + siasn_auth.SSO_PATH,
+                            sso_client_id=siasn_auth.SSO_CLIENT_ID,
+                            sso_username=siasn_auth.SSO_USERNAME,
+                            sso_password=SecretStr(siasn_auth.SSO_PASSWORD)),
             "dukcapil": system(DukcapilSystem, "dukcapil",
                                password=SecretStr(dukcapil.DukcapilConfig().password),
                                pinned_sha256=self.dukcapil_pin()),
@@ -107,5 +112,6 @@ class Sandbox:
 def sandbox(served: dict[str, Endpoint]) -> Sandbox:
     box = Sandbox(served)
     for name in served:
-        box.admin(name, "reset")
+        if name not in DERIVED:  # a derived host (SIASN's tokens) is reset with its parent
+            box.admin(name, "reset")
     return box

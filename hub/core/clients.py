@@ -8,6 +8,7 @@ import httpx
 
 from connectors.dukcapil import DukcapilClient
 from connectors.lapor import LaporClient
+from connectors.siasn import SiasnClient
 from connectors.tls import tls_transport
 from hub.core.settings import HttpSystem, Settings
 
@@ -49,3 +50,16 @@ def dukcapil_client(settings: Settings,
                           threshold=system.threshold, path_template=system.path_template,
                           region=system.region, verify_method=system.verify_method,
                           nik_method=system.nik_method, **kwargs)
+
+
+def siasn_client(settings: Settings, transports: Transports | None = None) -> SiasnClient:
+    """Both SIASN tokens from their own hosts; ``transports["siasn_auth"]`` for the token host."""
+    system = settings.siasn
+    if system.client_secret is None:
+        raise ValueError("SIASN is not configured: set LAPOR_HUB_SIASN__CLIENT_SECRET")
+    return SiasnClient(token_url=system.token_url, client_id=system.client_id,
+                       client_secret=system.client_secret, sso_url=system.sso_url,
+                       sso_client_id=system.sso_client_id, sso_username=system.sso_username,
+                       sso_password=system.sso_password, sso_token=system.sso_token,
+                       token_transport=(transports or {}).get("siasn_auth"),
+                       **http_kwargs(system, "siasn", transports))

@@ -54,9 +54,20 @@ class SimtramtibumSystem(HttpSystem):
 
 
 class SiasnSystem(HttpSystem):
+    """BKN's API host (``https://apimws.bkn.go.id:8243`` in production) and its token hosts."""
+
     base_url: str = "http://127.0.0.1:8722"
+    # APIM (WSO2) token: client_credentials with the consumer key/secret in HTTP Basic.
+    token_url: str = "http://127.0.0.1:8723/oauth2/token"  # noqa: S105 - a URL, not a secret
     client_id: str = "lapor-hub"
     client_secret: SecretStr | None = None
+    # SSO (Keycloak) token: an operator's NIP and password, or a pre-issued token.
+    sso_url: str = ("http://127.0.0.1:8723/auth/realms/public-siasn/protocol/openid-connect/"
+                    "token")
+    sso_client_id: str = "lapor-hub-sso"
+    sso_username: str = ""
+    sso_password: SecretStr | None = None
+    sso_token: SecretStr | None = None
 
 
 class NotifySystem(HttpSystem):
