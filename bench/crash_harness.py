@@ -92,6 +92,11 @@ def hub_env(base_urls: dict[str, str], database_url: str, **extra: str) -> dict[
         # Sandbox pacing (as tests/sandbox.py sets it): short backoff, so faults cost little time.
         env.update({prefix + "BASE_URL": url, prefix + "TIMEOUT_S": "2",
                     prefix + "BACKOFF_BASE_S": "0.01", prefix + "BACKOFF_MAX_S": "0.05"})
+    if "siasn_auth" in base_urls:  # SIASN's tokens come from a host of their own
+        auth = base_urls["siasn_auth"]
+        env["LAPOR_HUB_SIASN__TOKEN_URL"] = f"{auth}/oauth2/token"
+        env["LAPOR_HUB_SIASN__SSO_URL"] = \
+            f"{auth}/auth/realms/public-siasn/protocol/openid-connect/token"
     env.update({"LAPOR_HUB_DATABASE_URL": database_url, "LAPOR_HUB_LOG_JSON": "true",
                 "LAPOR_HUB_PAGE_SIZE": "25", "LAPOR_HUB_PUSH_BATCH_SIZE": "25",
                 "LAPOR_HUB_PUSH_CONCURRENCY": "4", "LAPOR_HUB_RETRY_BASE_S": "0",
