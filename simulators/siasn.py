@@ -194,5 +194,7 @@ def create_auth_app(api: FastAPI, client_id: str = DEFAULT_CLIENT_ID,
     """The token host for ``api``: they share the tokens, not the port."""
     store: SiasnStore = api.state.store
     app = auth_app(store.tokens, api.state.faults, client_id, client_secret)
+    # The same /_sim admin as the API host, so tools that reset every simulator reach both.
+    app.include_router(admin_router(store, api.state.faults))
     app.state.backend = store
     return app
