@@ -15,6 +15,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -84,9 +85,14 @@ def sandbox_credentials() -> dict[str, str]:
     return out
 
 
-def hub_env(base_urls: dict[str, str], database_url: str, **extra: str) -> dict[str, str]:
+def hub_env(base_urls: dict[str, str], database_url: str,
+            trust: dict[str, Path] | None = None, **extra: str) -> dict[str, str]:
+    """The hub's environment for these simulators; ``trust`` names the certificate (PEM) of
+    each one served over HTTPS (the sandbox's Dukcapil, self-signed like the real gateway)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_HUB_")}
     env.update(sandbox_credentials())
+    for name, cafile in (trust or {}).items():
+        env[f"LAPOR_HUB_{name.upper()}__CA_BUNDLE"] = str(cafile)
     for name, url in base_urls.items():
         prefix = f"LAPOR_HUB_{name.upper()}__"
         # Sandbox pacing (as tests/sandbox.py sets it): short backoff, so faults cost little time.
@@ -108,16 +114,23 @@ def hub_env(base_urls: dict[str, str], database_url: str, **extra: str) -> dict[
 class Sims:
     """The simulators' admin API (``/_sim/*``), by simulator name."""
 
-    def __init__(self, roots: dict[str, str]) -> None:
+    def __init__(self, roots: dict[str, str], trust: dict[str, Path] | None = None) -> None:
         self.roots = roots
+        self._trust = trust or {}
+
+    def verify(self, name: str) -> ssl.SSLContext | bool:
+        cafile = self._trust.get(name)
+        return ssl.create_default_context(cafile=str(cafile)) if cafile else True
 
     def post(self, name: str, action: str, body: dict[str, Any]) -> Any:
-        response = httpx.post(f"{self.roots[name]}/_sim/{action}", json=body, timeout=60)
+        response = httpx.post(f"{self.roots[name]}/_sim/{action}", json=body, timeout=60,
+                              verify=self.verify(name))
         response.raise_for_status()
         return response.json()
 
     def state(self, name: str) -> dict[str, Any]:
-        response = httpx.get(f"{self.roots[name]}/_sim/state", timeout=60)
+        response = httpx.get(f"{self.roots[name]}/_sim/state", timeout=60,
+                             verify=self.verify(name))
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
@@ -254,12 +267,12 @@ def _check_cursor(channel: str, cursor: CursorRow | None, rows: dict[tuple[str, 
         figures.problems.append(f"{channel}: watermark is past every record the ledger stored")
 
 
-def run_harness(cfg: HarnessConfig, roots: dict[str, str],
-                base_urls: dict[str, str]) -> Figures:
+def run_harness(cfg: HarnessConfig, roots: dict[str, str], base_urls: dict[str, str],
+                trust: dict[str, Path] | None = None) -> Figures:
     started = time.monotonic()
-    sims, figures = Sims(roots), Figures()
+    sims, figures = Sims(roots, trust), Figures()
     channels = prepare(sims, cfg)
-    env = hub_env(base_urls, cfg.database_url)
+    env = hub_env(base_urls, cfg.database_url, trust)
     kill_loop(cfg, env, figures)
     figures.reports_before_final = len(sims.state("lapor")["reports"])
     finish(cfg, env, figures)
