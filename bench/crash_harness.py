@@ -157,12 +157,12 @@ def finish(cfg: HarnessConfig, env: dict[str, str], figures: Figures,
             time.sleep(0.3)
 
 
-def run_harness(cfg: HarnessConfig, roots: dict[str, str],
-                base_urls: dict[str, str]) -> Figures:
+def run_harness(cfg: HarnessConfig, roots: dict[str, str], base_urls: dict[str, str],
+                trust: dict[str, Path] | None = None) -> Figures:
     started = time.monotonic()
-    sims, figures = Sims(roots), Figures()
+    sims, figures = Sims(roots, trust), Figures()
     channels = prepare(sims, cfg)
-    env = hub_env(base_urls, cfg.database_url)
+    env = hub_env(base_urls, cfg.database_url, trust)
     recovery = Recovery(cfg.database_url, figures)
     kill_loop(cfg, env, figures, recovery)
     figures.reports_before_final = len(sims.state("lapor")["reports"])

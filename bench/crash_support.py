@@ -5,6 +5,7 @@ nothing was lost or doubled and that the ledger agrees with LAPOR!."""
 from __future__ import annotations
 
 import os
+import ssl
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,14 +84,24 @@ def sandbox_credentials() -> dict[str, str]:
     return out
 
 
-def hub_env(base_urls: dict[str, str], database_url: str, **extra: str) -> dict[str, str]:
+def hub_env(base_urls: dict[str, str], database_url: str,
+            trust: dict[str, Path] | None = None, **extra: str) -> dict[str, str]:
+    """The hub's environment for these simulators; ``trust`` names the certificate (PEM) of
+    each one served over HTTPS (the sandbox's Dukcapil, self-signed like the real gateway)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_HUB_")}
     env.update(sandbox_credentials())
+    for name, cafile in (trust or {}).items():
+        env[f"LAPOR_HUB_{name.upper()}__CA_BUNDLE"] = str(cafile)
     for name, url in base_urls.items():
         prefix = f"LAPOR_HUB_{name.upper()}__"
         # Sandbox pacing (as tests/sandbox.py sets it): short backoff, so faults cost little time.
         env.update({prefix + "BASE_URL": url, prefix + "TIMEOUT_S": "2",
                     prefix + "BACKOFF_BASE_S": "0.01", prefix + "BACKOFF_MAX_S": "0.05"})
+    if "siasn_auth" in base_urls:  # SIASN's tokens come from a host of their own
+        auth = base_urls["siasn_auth"]
+        env["LAPOR_HUB_SIASN__TOKEN_URL"] = f"{auth}/oauth2/token"
+        env["LAPOR_HUB_SIASN__SSO_URL"] = \
+            f"{auth}/auth/realms/public-siasn/protocol/openid-connect/token"
     env.update({"LAPOR_HUB_DATABASE_URL": database_url, "LAPOR_HUB_LOG_JSON": "true",
                 "LAPOR_HUB_PAGE_SIZE": "25", "LAPOR_HUB_PUSH_BATCH_SIZE": "25",
                 "LAPOR_HUB_PUSH_CONCURRENCY": "4", "LAPOR_HUB_RETRY_BASE_S": "0",
@@ -102,16 +113,23 @@ def hub_env(base_urls: dict[str, str], database_url: str, **extra: str) -> dict[
 class Sims:
     """The simulators' admin API (``/_sim/*``), by simulator name."""
 
-    def __init__(self, roots: dict[str, str]) -> None:
+    def __init__(self, roots: dict[str, str], trust: dict[str, Path] | None = None) -> None:
         self.roots = roots
+        self._trust = trust or {}
+
+    def verify(self, name: str) -> ssl.SSLContext | bool:
+        cafile = self._trust.get(name)
+        return ssl.create_default_context(cafile=str(cafile)) if cafile else True
 
     def post(self, name: str, action: str, body: dict[str, Any]) -> Any:
-        response = httpx.post(f"{self.roots[name]}/_sim/{action}", json=body, timeout=60)
+        response = httpx.post(f"{self.roots[name]}/_sim/{action}", json=body, timeout=60,
+                              verify=self.verify(name))
         response.raise_for_status()
         return response.json()
 
     def state(self, name: str) -> dict[str, Any]:
-        response = httpx.get(f"{self.roots[name]}/_sim/state", timeout=60)
+        response = httpx.get(f"{self.roots[name]}/_sim/state", timeout=60,
+                             verify=self.verify(name))
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result

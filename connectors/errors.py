@@ -14,7 +14,9 @@
     ├── FatalError                 the same call will fail again until something is fixed
     │   ├── AuthError              401/403, Dukcapil code 03
     │   ├── InvalidRequest         other 4xx (e.g. 422); ``fields`` names the fields that failed
-    │   └── NotFound               404
+    │   ├── NotFound               404
+    │   └── SetupRefused           Dukcapil 04, 07, 09, 10, 16, 17: the caller's IP, parameters,
+    │                              institution or user account is not accepted
     └── PagingLoopError            a paginator was handed a cursor it had already followed
 
 The connectors retry by themselves only ``RateLimited`` (when the wait fits their cap),
@@ -156,6 +158,10 @@ class NotFound(FatalError):
     """Not found."""
 
 
+class SetupRefused(FatalError):
+    """The system refused the caller's own setup (IP, parameters, account, institution)."""
+
+
 class PagingLoopError(ConnectorError):
     """Paging loop: the server returned a cursor that was already followed."""
 
@@ -173,5 +179,6 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "RetriableError",
+    "SetupRefused",
     "UpstreamUnavailable",
 ]

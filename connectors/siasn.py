@@ -1,9 +1,14 @@
-"""Simpeg/SIASN (BKN) client: OAuth2 client-credentials token, staff by NIP and by unit (unor).
+"""Simpeg/SIASN (BKN) client: two tokens on every call, staff by NIP, the unit tree.
 
-The token is fetched on first use, cached until shortly before ``expires_in`` runs out, and
-fetched again when it expires or when the API answers 401 (a token revoked early): one retry with
-a fresh token, then :class:`~connectors.errors.AuthError`. Answers come wrapped as SIASN wraps
-them (``{"code": 1, "data": ...}``). Shapes: ``docs/wire-contract.md``.
+Every ``apisiasn/1.0`` call carries ``Authorization: Bearer <APIM token>`` **and**
+``Auth: bearer <SSO token>`` (external-systems.md §2.2):
+- the APIM token (WSO2) comes from a token host other than the API host: ``client_credentials``
+  with the consumer key and secret in HTTP Basic;
+- the SSO token (Keycloak realm ``public-siasn``) from a ``password`` grant for an operator's
+  NIP, or is a pre-issued token set by hand.
+Both are cached until shortly before ``expires_in``; on a 401 both are dropped and fetched again
+(as real clients do), once; a second 401 is :class:`~connectors.errors.AuthError`. There is no
+unit-member endpoint: officers are looked up by NIP. Shapes: ``connectors/siasn_models.py``.
 """
 
 from __future__ import annotations
@@ -14,60 +19,32 @@ from typing import Any, TypeVar
 
 import aiohttp
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 from connectors.errormap import Call, status_error, transport_error
 from connectors.errors import AuthError, MalformedResponse
 from connectors.http import BadShape, BaseClient, json_body, validate
+from connectors.siasn_models import DataUtama, RiwayatJabatan, Unor, newest_first
 
 M = TypeVar("M", bound=BaseModel)
 _API = "/apisiasn/1.0"
-TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 # Renew this long before the announced expiry, so a token never dies in flight.
-_EXPIRY_MARGIN_S = 5.0
+_EXPIRY_MARGIN_S = 30.0
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(hide_input_in_errors=True, frozen=True, populate_by_name=True)
+class _One(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    data: DataUtama
 
 
-class Pegawai(_Model):
-    """``pns/data-utama``: a civil servant and the unit (unor) they sit in now."""
-
-    nip: str = Field(alias="nipBaru", repr=False)
-    nama: str = Field(repr=False)
-    unor_id: str | None = Field(default=None, alias="unorId")
-    unor_nama: str | None = Field(default=None, alias="unorNama")
-    unor_induk_id: str | None = Field(default=None, alias="unorIndukId")
-    jabatan: str | None = Field(default=None, alias="jabatanNama")
-    tmt_jabatan: str | None = Field(default=None, alias="tmtJabatan")
-
-
-class RiwayatJabatan(_Model):
-    unor_id: str | None = Field(default=None, alias="unorId")
-    unor_nama: str | None = Field(default=None, alias="unorNama")
-    jabatan: str | None = Field(default=None, alias="jabatanNama")
-    tmt_jabatan: str | None = Field(default=None, alias="tmtJabatan")
-
-
-class AnggotaUnor(_Model):
-    """One member of a unit, from ``unor/{unorId}/pegawai``."""
-
-    nip: str = Field(alias="nipBaru", repr=False)
-    nama: str = Field(repr=False)
-    jabatan: str | None = Field(default=None, alias="jabatanNama")
-
-
-class _One(_Model):
-    data: Pegawai
-
-
-class _Riwayat(_Model):
+class _History(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
     data: list[RiwayatJabatan]
 
 
-class _Anggota(_Model):
-    data: list[AnggotaUnor]
+class _Units(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+    data: list[Unor]
 
 
 class SiasnClient(BaseClient):
@@ -75,31 +52,56 @@ class SiasnClient(BaseClient):
 
     system = "siasn"
 
-    def __init__(self, base_url: str, *, client_id: str, client_secret: SecretStr,
+    def __init__(self, base_url: str, *, token_url: str, client_id: str,
+                 client_secret: SecretStr, sso_url: str, sso_client_id: str = "",
+                 sso_username: str = "", sso_password: SecretStr | None = None,
+                 sso_token: SecretStr | None = None,
+                 token_transport: httpx.AsyncBaseTransport | None = None,
                  clock: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
-        kwargs.pop("token", None)  # the bearer token comes from the token endpoint, not settings
+        kwargs.pop("token", None)  # both tokens come from token endpoints, not a setting
         super().__init__(base_url, **kwargs)
-        self._client_id, self._secret, self._clock = client_id, client_secret, clock
-        self._expires_at = 0.0
-        self.tokens_fetched = 0
+        self._token_url, self._sso_url = token_url, sso_url
+        self._key, self._secret = client_id, client_secret
+        self._sso_client, self._sso_user, self._sso_password = (sso_client_id, sso_username,
+                                                                sso_password)
+        self._preissued = sso_token
+        self._clock = clock
+        self._tokens = httpx.AsyncClient(timeout=self._client.timeout, transport=token_transport)
+        self._apim: tuple[str, float] | None = None
+        self._sso: tuple[str, float] | None = None
+        self.tokens_fetched = {"apim": 0, "sso": 0}
 
-    async def pegawai(self, nip: str) -> Pegawai:
+    async def aclose(self) -> None:
+        await self._tokens.aclose()
+        await super().aclose()
+
+    async def data_utama(self, nip: str) -> DataUtama:
         return (await self._get("/pns/data-utama/{nip}", {"nip": nip}, _One)).data
 
     async def riwayat_jabatan(self, nip: str) -> list[RiwayatJabatan]:
-        return (await self._get("/pns/rw-jabatan/{nip}", {"nip": nip}, _Riwayat)).data
+        """The post history, newest first by ``tmtJabatan`` (BKN's own order is arbitrary)."""
+        return newest_first((await self._get("/pns/rw-jabatan/{nip}", {"nip": nip},
+                                             _History)).data)
 
-    async def anggota_unor(self, unor_id: str) -> list[AnggotaUnor]:
-        return (await self._get("/unor/{unor}/pegawai", {"unor": unor_id}, _Anggota)).data
+    async def ref_unor(self) -> list[Unor]:
+        return (await self._get("/referensi/ref-unor", {}, _Units)).data
 
     async def _get(self, path: str, params: dict[str, str], model: type[M]) -> M:
-        if self._clock() >= self._expires_at:
-            await self._fetch_token()
+        await self._ensure_tokens()
         try:
             return await self._call(path, params, model)
         except AuthError:
-            await self._fetch_token()  # revoked or expired early: one try with a fresh token
-            return await self._call(path, params, model)
+            # Revoked or expired early: drop both, as real clients do, and try once more.
+            self._apim = self._sso = None
+            await self._ensure_tokens()
+            try:
+                return await self._call(path, params, model)
+            except AuthError as exc:
+                hint = ("the pre-issued SSO token is no longer accepted: renew it"
+                        if self._preissued is not None else "fresh tokens were refused")
+                raise AuthError(f"401 after fetching both tokens again; {hint}",
+                                system=self.system, method="GET", path=_API + path,
+                                status=exc.status) from None
 
     async def _call(self, path: str, params: dict[str, str], model: type[M]) -> M:
         def parse(response: httpx.Response, call: Call) -> M:
@@ -108,12 +110,32 @@ class SiasnClient(BaseClient):
         return await self.call("GET", _API + path, path_params=params, idempotent=True,
                                parse=parse)
 
-    async def _fetch_token(self) -> None:
-        call = Call(self.system, "POST", TOKEN_PATH)
-        form = {"grant_type": "client_credentials", "client_id": self._client_id,
-                "client_secret": self._secret.get_secret_value()}
+    async def _ensure_tokens(self) -> None:
+        now = self._clock()
+        if self._apim is None or now >= self._apim[1]:
+            form = {"grant_type": "client_credentials"}
+            basic = httpx.BasicAuth(self._key, self._secret.get_secret_value())
+            self._apim = await self._fetch("apim", self._token_url, form, basic)
+        if self._preissued is not None:
+            self._sso = (self._preissued.get_secret_value(), float("inf"))
+        elif self._sso is None or now >= self._sso[1]:
+            if not (self._sso_user and self._sso_password is not None):
+                raise AuthError("no SSO token: set sso_token, or sso_username and sso_password "
+                                "(an operator account from BKN)", system=self.system,
+                                method="POST", path="(sso token)")
+            form = {"grant_type": "password", "client_id": self._sso_client,
+                    "username": self._sso_user,
+                    "password": self._sso_password.get_secret_value()}
+            self._sso = await self._fetch("sso", self._sso_url, form, None)
+        self._client.headers["Authorization"] = f"Bearer {self._apim[0]}"
+        self._client.headers["Auth"] = f"bearer {self._sso[0]}"
+
+    async def _fetch(self, kind: str, url: str, form: dict[str, str],
+                     auth: httpx.Auth | None) -> tuple[str, float]:
+        call = Call(self.system, "POST", f"({kind} token)")
         try:
-            response = await self._client.post(TOKEN_PATH, data=form)
+            response = await self._tokens.post(url, data=form,
+                                               auth=auth or httpx.USE_CLIENT_DEFAULT)
         except (httpx.RequestError, aiohttp.ClientError) as exc:
             raise transport_error(call, exc, True) from exc
         if not response.is_success:
@@ -124,6 +146,5 @@ class SiasnClient(BaseClient):
         except (BadShape, KeyError, TypeError, ValueError):
             raise MalformedResponse("token answer unreadable", status=response.status_code,
                                     **call.labels()) from None
-        self._client.headers["Authorization"] = f"Bearer {token}"
-        self._expires_at = self._clock() + max(0.0, ttl - _EXPIRY_MARGIN_S)
-        self.tokens_fetched += 1
+        self.tokens_fetched[kind] += 1
+        return token, self._clock() + max(0.0, ttl - _EXPIRY_MARGIN_S)

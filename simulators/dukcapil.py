@@ -1,35 +1,39 @@
 """SIAK/Dukcapil gateway sandbox: verify-by-element and NIK lookup over a seeded population.
 
-Business outcomes are always HTTP 200 with a ``RESPONSE_CODE``, as the real gateway answers.
-Quota and access hours are simulator settings: constructor arguments of ``create_app`` and
-``POST /_sim/config`` at run time (merged, like ``/_sim/faults``); ``/_sim/reset`` restores the
-constructor's values.
+It answers as the real gateway does (external-systems.md §1): every business outcome is HTTP 200
+in the paging envelope with ``quotaLimiter`` = quota left; a successful verification has **no**
+``RESPONSE_CODE``, only verdicts (``"Sesuai (100)"``, ``"Tidak Sesuai (59)"``); refusals and
+person outcomes carry a two-digit code and a text under ``RESPONSE`` or ``RESPON``; ``CALL_NIK``
+takes lower-case keys and answers errors with a text only. Paths take an optional region
+segment. Quota, access hours, account state, allowed IPs and the name drift of the population
+are settings: ``create_app`` arguments and ``POST /_sim/config`` (merged); ``/_sim/reset``
+restores the constructor's values.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 import secrets
 import threading
 from datetime import date, datetime
-from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulators.admin import SeedRequest, admin_router
 from simulators.clock import LogicalClock
+from simulators.dukcapil_wire import call_nik_error, envelope, person, recorded, refusal, verdict
 from simulators.faults import FaultInjector
 from simulators.population import CITIES, Resident, nik_birth_date, residents
 
-MESSAGES = {"01": "Data ditemukan", "03": "Login gagal", "05": "Kuota akses harian habis",
-            "06": "Di luar jam akses", "11": "Data penduduk meninggal dunia",
-            "13": "Data tidak ditemukan", "14": "Data penduduk tidak aktif",
-            "15": "Format NIK salah"}
 _HOURS = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+# Dukcapil's record of some residents is spelled differently from what they type in a channel.
+_DRIFT = {"Muhammad": "Muhamad", "Siti": "Sitti", "Nur": "Noer", "Dewi": "Dewie",
+          "Putri": "Putry", "Agus": "Agoes", "Sri": "Srie", "Ahmad": "Achmad"}
 
 
 class DukcapilConfig(BaseModel):
@@ -39,22 +43,46 @@ class DukcapilConfig(BaseModel):
     password: str = "sandbox-dukcapil-pass"  # noqa: S105 - sandbox credential from the contract
     daily_quota: int = Field(default=100_000, ge=0)
     access_hours: str = Field(default="00:00-24:00", pattern=_HOURS.pattern)
+    allowed_ips: list[str] = ["127.0.0.1"]
+    account: Literal["active", "user_inactive", "instansi_inactive"] = "active"
+    text_key: Literal["RESPONSE", "RESPON"] = "RESPONSE"
+    call_nik_lower_case: bool = False  # "Data tidak ditemukan" instead of "Data Tidak Ditemukan"
+    # Share of residents whose recorded name is spelled otherwise / is another name entirely.
+    name_variant_rate: float = Field(default=0.03, ge=0.0, le=1.0)
+    name_other_rate: float = Field(default=0.01, ge=0.0, le=1.0)
 
 
-class GatewayRequest(BaseModel):
-    """The body of both calls; elements left out are not checked."""
+class VerifyRequest(BaseModel):
+    """``CALL_VERIFY_BY_ELEMEN``: credentials in upper case (or ``user_id``/``password``)."""
 
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
     USER_ID: str = ""
+    user_id: str = ""
     PASSWORD: str = ""
+    password: str = ""
     IP_USER: str = ""
-    TRESHOLD: int = Field(default=90, ge=0, le=100)
+    TRESHOLD: str = "90"
     NIK: str = ""
-    NAMA_LGKP: str | None = None
-    TMPT_LHR: str | None = None
-    TGL_LHR: str | None = None
-    JENIS_KLMIN: str | None = None
+
+    def login(self) -> tuple[str, str, str]:
+        return self.USER_ID or self.user_id, self.PASSWORD or self.password, self.IP_USER
+
+
+class NikRequest(BaseModel):
+    """``CALL_NIK``: lower-case keys (``NIK``/``IP_USER`` also seen)."""
+
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
+
+    nik: str = ""
+    NIK: str = ""
+    user_id: str = ""
+    password: str = ""
+    ip_user: str = ""
+    IP_USER: str = ""
+
+    def login(self) -> tuple[str, str, str]:
+        return self.user_id, self.password, self.ip_user or self.IP_USER
 
 
 def _minutes(hh: str, mm: str) -> int:
@@ -71,32 +99,26 @@ def within_hours(hours: str, now: datetime) -> bool:
     return start <= at < end if start <= end else at >= start or at < end
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.upper().split())
-
-
-def fuzzy(given: str, actual: str, threshold: int) -> str:
-    score = round(SequenceMatcher(None, _norm(given), _norm(actual)).ratio() * 100)
-    if score == 100:
-        return "Sesuai"
-    return f"Sesuai ({score})" if score >= threshold else "Tidak Sesuai"
-
-
-def exact(given: str, actual: str) -> str:
-    return "Sesuai" if _norm(given) == _norm(actual) else "Tidak Sesuai"
-
-
-def compare(req: GatewayRequest, who: Resident) -> dict[str, str]:
+def compare(sent: dict[str, Any], record: dict[str, str], threshold: int) -> dict[str, str]:
+    """A verdict for each element sent that the gateway knows; ``NIK`` always."""
     result = {"NIK": "Sesuai"}
-    if req.NAMA_LGKP is not None:
-        result["NAMA_LGKP"] = fuzzy(req.NAMA_LGKP, who.nama, req.TRESHOLD)
-    if req.TMPT_LHR is not None:
-        result["TMPT_LHR"] = fuzzy(req.TMPT_LHR, who.tempat_lahir, req.TRESHOLD)
-    if req.TGL_LHR is not None:
-        result["TGL_LHR"] = exact(req.TGL_LHR, who.tanggal_lahir.strftime("%d-%m-%Y"))
-    if req.JENIS_KLMIN is not None:
-        result["JENIS_KLMIN"] = exact(req.JENIS_KLMIN[:1], who.jenis_kelamin[:1])
+    for key, value in sent.items():
+        if key in record and key != "NIK" and isinstance(value, str):
+            given = value[:1] if key == "JENIS_KLMIN" else value
+            actual = record[key][:1] if key == "JENIS_KLMIN" else record[key]
+            result[key] = verdict(key, given, actual, threshold)
     return result
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    words = name.split()
+    for i, word in enumerate(words):
+        if word in _DRIFT:
+            words[i] = _DRIFT[word]
+            return " ".join(words)
+    last = words[-1]
+    words[-1] = last[:-1] + last[-1] * 2 if rng.random() < 0.5 else last[:-1]
+    return " ".join(words)
 
 
 class Gateway:
@@ -113,7 +135,8 @@ class Gateway:
         with self._lock:
             self.config = self.initial
             self._people: dict[str, Resident] = {}
-            self._flags: dict[str, str] = {}  # NIK -> "11" deceased | "14" inactive
+            self._names: dict[str, str] = {}  # NIK -> the name as Dukcapil records it
+            self._flags: dict[str, str] = {}  # NIK -> "11" deceased | "12" double | "14" inactive
             self._day: date | None = None
             self._calls = 0
 
@@ -124,12 +147,23 @@ class Gateway:
         return merged
 
     def seed(self, request: SeedRequest) -> int:
-        """``n`` residents in each city of ``CITIES``; ``bad_rate`` of them deceased or inactive."""
+        """``n`` residents in each city of ``CITIES``; ``bad_rate`` of them with a person code,
+        and ``name_variant_rate``/``name_other_rate`` recorded under another spelling/name."""
         people = {p.nik: p for kode in CITIES for p in residents(kode, request.seed, request.n)}
         rng = random.Random(f"dukcapil:{request.seed}")
-        flags = {nik: rng.choice(("11", "14")) for nik in people if rng.random() < request.bad_rate}
+        flags = {nik: rng.choice(("11", "12", "14")) for nik in people
+                 if rng.random() < request.bad_rate}
+        names: dict[str, str] = {}
+        cfg = self.config
+        donors = list(people.values())
+        for nik, who in people.items():
+            draw = rng.random()
+            if draw < cfg.name_variant_rate:
+                names[nik] = _variant(who.nama, rng)
+            elif draw < cfg.name_variant_rate + cfg.name_other_rate:
+                names[nik] = rng.choice(donors).nama
         with self._lock:
-            self._people, self._flags = people, flags
+            self._people, self._flags, self._names = people, flags, names
         return len(people)
 
     def quota_left(self) -> int:
@@ -139,14 +173,26 @@ class Gateway:
 
     def state(self) -> dict[str, Any]:
         left = self.quota_left()
-        return {"residents": len(self._people), "calls_today": self._calls, "quota_left": left}
+        return {"residents": len(self._people), "calls_today": self._calls, "quota_left": left,
+                "renamed": sorted(self._names)}
 
-    def admit(self, req: GatewayRequest) -> str | None:
+    def admit(self, login: tuple[str, str, str]) -> str | None:
         """The refusal code for this call, or None after charging it to today's quota."""
         cfg = self.config
-        if not (secrets.compare_digest(req.USER_ID.encode(), cfg.user_id.encode())
-                and secrets.compare_digest(req.PASSWORD.encode(), cfg.password.encode())):
+        user, password, ip = login
+        if not (user and password and ip):
+            return "09"
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            return "10"
+        if not (secrets.compare_digest(user.encode(), cfg.user_id.encode())
+                and secrets.compare_digest(password.encode(), cfg.password.encode())):
             return "03"
+        if ip not in cfg.allowed_ips:
+            return "04"
+        if cfg.account != "active":
+            return "16" if cfg.account == "instansi_inactive" else "17"
         if not within_hours(cfg.access_hours, self.clock.peek()):
             return "06"
         with self._lock:
@@ -156,12 +202,19 @@ class Gateway:
             self._calls += 1
         return None
 
-    def find(self, nik: str) -> Resident | str:
+    def find(self, nik: str) -> dict[str, str] | str:
         if len(nik) != 16 or not nik.isdigit() or nik_birth_date(nik) is None or nik[12:] == "0000":
             return "15"
         with self._lock:
             who = self._people.get(nik)
-            return self._flags.get(nik, who) if who is not None else "13"
+            if who is None:
+                return "13"
+            if nik in self._flags:
+                return self._flags[nik]
+            record = recorded(who)
+            if nik in self._names:
+                record["NAMA_LGKP"] = self._names[nik].upper()
+            return record
 
     def _roll_day(self) -> None:
         today = self.clock.peek().date()
@@ -170,38 +223,57 @@ class Gateway:
 
 
 def api_router(gateway: Gateway, faults: FaultInjector) -> APIRouter:
-    router = APIRouter(prefix="/dukcapil/get_json/{instansi}",
-                       dependencies=[Depends(faults.request_faults)])
+    router = APIRouter(dependencies=[Depends(faults.request_faults)])
 
-    def envelope(content: dict[str, Any]) -> dict[str, Any]:
-        return {"content": [content], "lastPage": True, "numberOfElements": 1,
-                "quotaLimiter": gateway.quota_left()}
+    def answer(item: dict[str, Any]) -> dict[str, Any]:
+        return envelope(item, gateway.quota_left())
 
-    def refusal(code: str) -> dict[str, Any]:
-        return envelope({"RESPONSE_CODE": code, "RESPONSE": MESSAGES[code]})
-
-    def lookup(req: GatewayRequest) -> Resident | dict[str, Any]:
-        code = gateway.admit(req)
+    async def verify(req: VerifyRequest) -> dict[str, Any]:
+        key = gateway.config.text_key
+        code = gateway.admit(req.login())
+        if code is None and not (req.NIK and req.TRESHOLD.isdigit()
+                                 and 0 <= int(req.TRESHOLD) <= 100):
+            code = "07"
         if code is not None:
-            return refusal(code)
+            return answer(refusal(code, key))
         found = gateway.find(req.NIK)
-        return refusal(found) if isinstance(found, str) else found
+        if isinstance(found, str):
+            return answer(refusal(found, key))
+        return answer(compare(req.model_dump(), found, int(req.TRESHOLD)))
 
-    @router.post("/CALL_VERIFY_BY_ELEMEN")
-    async def verify(instansi: str, req: GatewayRequest) -> dict[str, Any]:
-        found = lookup(req)
-        if isinstance(found, dict):
-            return found
-        return envelope({"RESPONSE_CODE": "01", **compare(req, found)})
+    async def by_nik(req: NikRequest) -> dict[str, Any]:
+        lower = gateway.config.call_nik_lower_case
+        code = gateway.admit(req.login())
+        if code is not None:
+            return answer(call_nik_error(code, lower))
+        nik = req.nik or req.NIK
+        found = gateway.find(nik)
+        if isinstance(found, str):
+            return answer(call_nik_error(found, lower))
+        return answer(person(found, nik[:6]))
 
-    @router.post("/CALL_NIK")
-    async def by_nik(instansi: str, req: GatewayRequest) -> dict[str, Any]:
-        found = lookup(req)
-        if isinstance(found, dict):
-            return found
-        return envelope({"RESPONSE_CODE": "01", "NIK": found.nik, "NAMA_LGKP": found.nama.upper(),
-                         "KEL_NAME": found.kelurahan.upper(), "KEC_NAME": found.kecamatan.upper(),
-                         "KAB_NAME": found.kabkota.upper(), "PROP_NAME": found.provinsi.upper()})
+    verify_names = {"call_verify_by_elemen", "koneksitas_verifby_elemen"}
+    nik_names = {"call_nik", "get_nik"}
+
+    async def dispatch(method: str, request: Request) -> Any:
+        name = method.lower()
+        try:
+            raw = await request.json()
+            if name in verify_names:
+                return await verify(VerifyRequest.model_validate(raw))
+            if name in nik_names:
+                return await by_nik(NikRequest.model_validate(raw))
+        except (ValueError, ValidationError):
+            pass
+        return answer(refusal("07", gateway.config.text_key))
+
+    @router.post("/dukcapil/get_json/{instansi}/{method}")
+    async def central(instansi: str, method: str, request: Request) -> Any:
+        return await dispatch(method, request)
+
+    @router.post("/dukcapil/get_json/{region}/{instansi}/{method}")
+    async def regional(region: str, instansi: str, method: str, request: Request) -> Any:
+        return await dispatch(method, request)
 
     return router
 

@@ -14,7 +14,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 from dataclasses import dataclass
 
 import uvicorn
@@ -37,6 +37,7 @@ from simulators.admin import SeedRequest
 from simulators.dukcapil import DukcapilConfig
 from simulators.faults import ConnectionDropped
 from simulators.population import DEFAULT_POOL
+from simulators.tls import SelfSigned, self_signed
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,12 @@ SIMULATORS: dict[str, SimSpec] = {
     "notify": SimSpec(8731, "", lambda s: notify.create_app()),
     "siasn": SimSpec(8722, "", lambda s: siasn.create_app()),
 }
-API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()}
+# Served beside another simulator, sharing its state: SIASN's token host (APIM + SSO) runs on a
+# port of its own, as BKN's token host (443) differs from its API host (8243).
+DERIVED: dict[str, tuple[int, str, Callable[[FastAPI], FastAPI]]] = {
+    "siasn_auth": (8723, "siasn", siasn.create_auth_app),
+}
+API_PATHS = {name: spec.api_path for name, spec in SIMULATORS.items()} | dict.fromkeys(DERIVED, "")
 
 
 class SimulatorSettings(BaseSettings):
@@ -71,7 +77,8 @@ class SimulatorSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     ports: dict[str, int] = Field(
-        default_factory=lambda: {name: spec.port for name, spec in SIMULATORS.items()})
+        default_factory=lambda: {name: spec.port for name, spec in SIMULATORS.items()}
+        | {name: port for name, (port, _, _) in DERIVED.items()})
     only: list[str] = Field(default_factory=lambda: list(SIMULATORS))
     lapor_token: str = lapor.DEFAULT_TOKEN
     sikesal_token: str = sikesal.DEFAULT_TOKEN
@@ -82,6 +89,8 @@ class SimulatorSettings(BaseSettings):
     n: int = 1000
     bad_rate: float = 0.0
     dukcapil_n: int = DEFAULT_POOL
+    # The real central gateway is HTTPS with a self-signed certificate; the demo keeps HTTP.
+    dukcapil_tls: bool = False
     log_level: str = "warning"
 
 
@@ -97,6 +106,9 @@ def build_apps(settings: SimulatorSettings | None = None) -> dict[str, FastAPI]:
             # LAPOR! starts empty: everything in it should be what the hub sent.
             n = {"dukcapil": s.dukcapil_n, "lapor": 0}.get(name, s.n)
             app.state.backend.seed(SeedRequest(n=n, seed=s.seed, bad_rate=s.bad_rate))
+    for name, (_, parent, factory) in DERIVED.items():
+        if parent in apps:
+            apps[name] = factory(apps[parent])
     return apps
 
 
@@ -121,10 +133,15 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _servers(apps: Mapping[str, FastAPI], log_level: str) -> dict[str, _Server]:
+def _servers(apps: Mapping[str, FastAPI], log_level: str,
+             tls: Mapping[str, SelfSigned] | None = None) -> dict[str, _Server]:
+    certs = tls or {}
     servers = {
-        name: _Server(uvicorn.Config(app, loop="uvloop", http="httptools", access_log=False,
-                                     lifespan="off", log_level=log_level))
+        name: _Server(uvicorn.Config(
+            app, loop="uvloop", http="httptools", access_log=False, lifespan="off",
+            log_level=log_level,
+            ssl_certfile=str(certs[name].certfile) if name in certs else None,
+            ssl_keyfile=str(certs[name].keyfile) if name in certs else None))
         for name, app in apps.items()
     }
     error_log = logging.getLogger("uvicorn.error")
@@ -172,15 +189,19 @@ def serve(settings: SimulatorSettings | None = None,
     s = settings or SimulatorSettings()
     apps = build_apps(s)
     socks = {name: _bind(s.host, s.ports[name]) for name in apps}
+    tls = {"dukcapil": self_signed(s.host)} if s.dukcapil_tls and "dukcapil" in apps else {}
 
     def started() -> None:
         if announce is not None:
             for name in apps:
-                announce(f"{name} http://{s.host}:{s.ports[name]}{API_PATHS[name]}")
+                scheme = "https" if name in tls else "http"
+                announce(f"{name} {scheme}://{s.host}:{s.ports[name]}{API_PATHS[name]}")
+            for name, cert in tls.items():
+                announce(f"{name} certificate {cert.certfile} sha256 {cert.sha256}")
             announce("ready")
 
     try:
-        _run(_servers(apps, s.log_level), socks, handle_signals=True, on_started=started)
+        _run(_servers(apps, s.log_level, tls), socks, handle_signals=True, on_started=started)
     finally:
         for sock in socks.values():
             sock.close()
@@ -201,15 +222,19 @@ class Endpoint:
     root: str
     base_url: str
     app: FastAPI
+    tls: SelfSigned | None = None  # served over HTTPS with this self-signed certificate
 
 
 @contextlib.contextmanager
 def running(apps: Mapping[str, FastAPI] | None = None, host: str = "127.0.0.1",
-            startup_timeout_s: float = 10.0) -> Iterator[dict[str, Endpoint]]:
-    """Serve ``apps`` (default: all, unseeded) on free ports in a background thread."""
+            startup_timeout_s: float = 10.0,
+            tls: Collection[str] = ()) -> Iterator[dict[str, Endpoint]]:
+    """Serve ``apps`` (default: all, unseeded) on free ports in a background thread; those
+    named in ``tls`` over HTTPS with a certificate made now."""
     served = dict(apps) if apps is not None else build_apps()
     socks = {name: _bind(host, 0) for name in served}
-    servers = _servers(served, "warning")
+    certs = {name: self_signed(host) for name in tls if name in served}
+    servers = _servers(served, "warning", certs)
     thread = threading.Thread(target=_run, args=(servers, socks, False), name="simulators",
                               daemon=True)
     thread.start()
@@ -221,8 +246,10 @@ def running(apps: Mapping[str, FastAPI] | None = None, host: str = "127.0.0.1",
             time.sleep(0.01)
         endpoints = {}
         for name, sock in socks.items():
-            root = f"http://{host}:{sock.getsockname()[1]}"
-            endpoints[name] = Endpoint(root, root + API_PATHS.get(name, ""), served[name])
+            scheme = "https" if name in certs else "http"
+            root = f"{scheme}://{host}:{sock.getsockname()[1]}"
+            endpoints[name] = Endpoint(root, root + API_PATHS.get(name, ""), served[name],
+                                       certs.get(name))
         yield endpoints
     finally:
         _stop(servers)

@@ -1,33 +1,38 @@
-"""Simpeg/SIASN (BKN) sandbox: OAuth2 client-credentials tokens and staff data by NIP and unit.
+"""Simpeg/SIASN (BKN) sandbox: staff by NIP and the unit tree, behind two tokens.
 
-``POST /oauth2/token`` (form: ``grant_type=client_credentials``, ``client_id``, ``client_secret``)
-→ ``{"access_token", "token_type": "bearer", "expires_in"}``; tokens expire after
-``token_ttl_s``. Under ``/apisiasn/1.0`` (bearer token): ``pns/data-utama/{nipBaru}``,
-``pns/rw-jabatan/{nipBaru}``, ``unor/{unorId}/pegawai``, answers wrapped as SIASN does
-(``{"code": 1, "data": ...}``). Staff move: ``POST /_sim/advance`` transfers complaint officers to
-another unit (a colleague takes the post) or leaves a record without a unit.
+Under ``/apisiasn/1.0`` (both tokens, see ``simulators/siasn_auth.py``, whose token endpoints run
+on their own host): ``pns/data-utama/{nipBaru}``, ``pns/rw-jabatan/{nipBaru}`` (unordered),
+``referensi/ref-unor``. Reads answer ``{"code": 1, "data": …}``; not found is HTTP 404
+``{"code": 0, "data": "Data tidak ditemukan"}``. There is **no** unit-member endpoint, as at BKN.
+Staff change: ``POST /_sim/advance`` moves a NIP to another OPD, changes their post, or ends
+their service; ``/_sim/expire_tokens`` and ``/_sim/config`` drive the tokens.
 """
 
 from __future__ import annotations
 
 import copy
-import secrets
 import threading
-import time
+from datetime import date
 from typing import Any, Literal
-from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from simulators.admin import SeedRequest, admin_router
-from simulators.clock import LogicalClock, iso
+from simulators.clock import LogicalClock
 from simulators.faults import FaultInjector
-from simulators.siasn_data import COMPLAINT_POST, OTHER_POSTS, make_staff
+from simulators.siasn_auth import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_SECRET,
+    AuthConfig,
+    Tokens,
+    auth_app,
+    both_tokens,
+)
+from simulators.siasn_data import OTHER_POSTS, history_item, make_staff, ref_unor, set_post
 
-DEFAULT_CLIENT_ID = "lapor-hub"
-DEFAULT_SECRET = "sandbox-siasn-secret"  # noqa: S105 - sandbox credential, documented in the contract
+__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_SECRET", "create_app", "create_auth_app"]
 API = "/apisiasn/1.0"
 Staff = dict[str, Any]
 
@@ -35,117 +40,101 @@ Staff = dict[str, Any]
 class AdvanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    n: int = Field(default=1, ge=0)
-    nip: str | None = None  # this officer (default: the complaint officers of the next units)
-    kind: Literal["transfer", "no_unit"] = "transfer"
+    nip: str
+    # transfer: to another OPD; post: another post in the same OPD; left: out of service;
+    # no_unit: the record loses its unit ("" as SIASN writes missing values).
+    kind: Literal["transfer", "post", "left", "no_unit"] = "transfer"
 
 
-class ConfigIn(BaseModel):
+class ExpireIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    token_ttl_s: float = Field(default=3600.0, gt=0)
+    which: Literal["apim", "sso", "both"] = "both"
 
 
 class SiasnStore:
-    def __init__(self, clock: LogicalClock) -> None:
+    def __init__(self, clock: LogicalClock, tokens: Tokens) -> None:
         self.clock = clock
+        self.tokens = tokens
         self._lock = threading.Lock()
-        self.config = ConfigIn()
         self.reset()
 
     def reset(self) -> None:
         with self._lock:
             self._staff: dict[str, Staff] = {}
-            self._tokens: dict[str, float] = {}
-            self.tokens_issued = 0
             self.moves = 0
+            self.calls: dict[str, int] = {}
+        self.tokens.reset()
 
     def seed(self, request: SeedRequest) -> int:
-        staff = make_staff(min(max(request.n, 3), 12), request.seed, self.clock.peek())
+        staff = make_staff(min(max(request.n, 4), 8), request.seed, self.clock.peek().date())
         with self._lock:
             self._staff = {str(s["nipBaru"]): s for s in staff}
         return len(staff)
 
     def state(self) -> dict[str, Any]:
         with self._lock:
-            return {"count": len(self._staff), "tokens_issued": self.tokens_issued,
-                    "moves": self.moves, "staff": copy.deepcopy(list(self._staff.values()))}
+            return {"count": len(self._staff), "tokens_issued": dict(self.tokens.issued),
+                    "moves": self.moves, "calls": dict(self.calls),
+                    "staff": copy.deepcopy(list(self._staff.values()))}
 
-    def issue_token(self) -> tuple[str, float]:
+    def count(self, endpoint: str) -> None:
         with self._lock:
-            token = secrets.token_urlsafe(24)
-            self._tokens[token] = time.monotonic() + self.config.token_ttl_s
-            self.tokens_issued += 1
-            return token, self.config.token_ttl_s
-
-    def expire_tokens(self) -> None:
-        with self._lock:
-            self._tokens.clear()
-
-    def token_valid(self, token: str) -> bool:
-        with self._lock:
-            return self._tokens.get(token, 0.0) > time.monotonic()
+            self.calls[endpoint] = self.calls.get(endpoint, 0) + 1
 
     def person(self, nip: str) -> Staff | None:
         with self._lock:
             found = self._staff.get(nip)
             return copy.deepcopy(found) if found else None
 
-    def unit(self, unor: str) -> list[Staff]:
+    def units(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [copy.deepcopy(s) for s in self._staff.values() if s["unorId"] == unor]
+            return ref_unor(list(self._staff.values()))
 
-    def advance(self, change: AdvanceIn) -> list[str]:
-        """Move officers; returns the NIPs moved (for tests)."""
+    def advance(self, change: AdvanceIn) -> Staff:
         with self._lock:
-            officers = [s for s in self._staff.values()
-                        if s["jabatanNama"] == COMPLAINT_POST and s["unorId"]]
-            if change.nip is not None:
-                officers = [s for s in officers if s["nipBaru"] == change.nip]
-            else:  # rotate through the units, so repeated calls move different people
-                start = self.moves % max(1, len(officers))
-                officers = officers[start:] + officers[:start]
-            moved = []
-            for officer in officers[:change.n]:
-                self._move(officer, change.kind)
-                moved.append(str(officer["nipBaru"]))
-            return moved
-
-    def _move(self, officer: Staff, kind: str) -> None:
-        now = iso(self.clock.now())
-        home = officer["unorId"]
-        colleague = next((s for s in self._staff.values()
-                          if s["unorId"] == home and s is not officer), None)
-        if colleague is not None:  # the post does not stay empty
-            self._post(colleague, colleague["unorId"], colleague["unorNama"], COMPLAINT_POST, now)
-        if kind == "no_unit":
-            officer["unorId"] = officer["unorNama"] = None
-        else:
-            units = sorted({(s["unorId"], s["unorNama"]) for s in self._staff.values()
-                            if s["unorId"] and s["unorId"] != home})
-            target = units[self.moves % len(units)]
-            self._post(officer, target[0], target[1], OTHER_POSTS[0], now)
-        self.moves += 1
+            person = self._staff[change.nip]
+            today = self.clock.peek().date()
+            if change.kind == "left":
+                person.update(kedudukanPnsId="99", kedudukanPnsNama="Pensiun",
+                              tmtPensiun=today.strftime("%d-%m-%Y"))
+            elif change.kind == "no_unit":
+                person.update(unorId="", unorNama="", unorIndukId="", unorIndukNama="")
+            elif change.kind == "post":
+                self._repost(person, person["unorId"], person["unorNama"], today)
+            else:
+                others = sorted({(s["unorIndukId"], s["unorIndukNama"])
+                                 for s in self._staff.values()
+                                 if s["unorIndukId"] and s["unorIndukId"] != person["unorIndukId"]})
+                target = others[self.moves % len(others)]
+                person.update(unorIndukId=target[0], unorIndukNama=target[1],
+                              satuanKerjaIndukId=target[0], satuanKerjaIndukNama=target[1])
+                self._repost(person, target[0], target[1], today)
+            self.moves += 1
+            return copy.deepcopy(person)
 
     @staticmethod
-    def _post(person: Staff, unor: str, nama: str, post: str, now: str) -> None:
-        person.update(unorId=unor, unorNama=nama, jabatanNama=post, tmtJabatan=now)
-        person["riwayat"].append({"unorId": unor, "unorNama": nama, "jabatanNama": post,
-                                  "tmtJabatan": now})
+    def _repost(person: Staff, unor: str, unor_nama: str, today: date) -> None:
+        title = OTHER_POSTS[0]
+        post_id = "8ae48288597fac650159824e0aa19999"
+        person.update(unorId=unor, unorNama=unor_nama)
+        set_post(person, "2", title, post_id, today)
+        induk = (person["unorIndukId"], person["unorIndukNama"])
+        # Appended, but the list is not kept in order: clients must sort by tmtJabatan.
+        person["riwayat"].insert(0, history_item(person, "2", title, post_id, (unor, unor_nama),
+                                                 induk, today))
 
 
 def _public(person: Staff) -> Staff:
     return {k: v for k, v in person.items() if k != "riwayat"}
 
 
-def api_router(store: SiasnStore, faults: FaultInjector) -> APIRouter:
-    async def bearer(request: Request) -> None:
-        given = request.headers.get("authorization", "")
-        if not given.startswith("Bearer ") or not store.token_valid(given[7:]):
-            raise HTTPException(status_code=401, detail="invalid token",
-                                headers={"WWW-Authenticate": "Bearer"})
+def _not_found() -> JSONResponse:
+    return JSONResponse({"code": 0, "data": "Data tidak ditemukan"}, status_code=404)
 
-    router = APIRouter(prefix=API, dependencies=[Depends(bearer),
+
+def api_router(store: SiasnStore, faults: FaultInjector) -> APIRouter:
+    router = APIRouter(prefix=API, dependencies=[Depends(both_tokens(store.tokens)),
                                                  Depends(faults.request_faults)])
 
     def found(value: Any) -> JSONResponse:
@@ -153,62 +142,59 @@ def api_router(store: SiasnStore, faults: FaultInjector) -> APIRouter:
 
     @router.get("/pns/data-utama/{nip}")
     async def data_utama(nip: str) -> JSONResponse:
+        store.count("data-utama")
         person = store.person(nip)
-        if person is None:
-            return JSONResponse({"code": 0, "data": "Data tidak ditemukan"}, status_code=404)
-        return found(_public(person))
+        return found(_public(person)) if person else _not_found()
 
     @router.get("/pns/rw-jabatan/{nip}")
     async def rw_jabatan(nip: str) -> JSONResponse:
+        store.count("rw-jabatan")
         person = store.person(nip)
-        if person is None:
-            return JSONResponse({"code": 0, "data": "Data tidak ditemukan"}, status_code=404)
-        return found(person["riwayat"])
+        return found(person["riwayat"]) if person else _not_found()
 
-    @router.get("/unor/{unor}/pegawai")
-    async def pegawai(unor: str) -> JSONResponse:
-        return found([{k: s[k] for k in ("nipBaru", "nama", "jabatanNama", "golRuangAkhir")}
-                      for s in store.unit(unor)])
+    @router.get("/referensi/ref-unor")
+    async def units() -> JSONResponse:
+        store.count("ref-unor")
+        return found(store.units())
 
     return router
 
 
-def create_app(client_id: str = DEFAULT_CLIENT_ID, client_secret: str = DEFAULT_SECRET,
-               clock: LogicalClock | None = None) -> FastAPI:
-    store = SiasnStore(clock or LogicalClock())
+def create_app(clock: LogicalClock | None = None, tokens: Tokens | None = None) -> FastAPI:
+    """The API host. Its tokens come from ``create_auth_app(app)``, served on another port."""
+    store = SiasnStore(clock or LogicalClock(), tokens or Tokens())
     store.seed(SeedRequest(n=4, seed=0))  # staff exist from the start; /_sim/reset empties
     faults = FaultInjector()
-    app = FastAPI(title="Simpeg/SIASN sandbox")
-
-    @app.post("/oauth2/token", dependencies=[Depends(faults.request_faults)])
-    async def token(request: Request) -> JSONResponse:
-        # A form body (application/x-www-form-urlencoded), parsed here: no multipart needed.
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-        ok = secrets.compare_digest(form.get("client_id", ""), client_id) and \
-            secrets.compare_digest(form.get("client_secret", ""), client_secret)
-        if form.get("grant_type") != "client_credentials" or not ok:
-            return JSONResponse({"error": "invalid_client"}, status_code=401)
-        value, ttl = store.issue_token()
-        return JSONResponse({"access_token": value, "token_type": "bearer", "expires_in": ttl})
-
+    app = FastAPI(title="Simpeg/SIASN sandbox (apisiasn)")
     app.include_router(api_router(store, faults))
     app.include_router(admin_router(store, faults))
 
     @app.post("/_sim/advance")
-    def advance(change: AdvanceIn) -> dict[str, list[str]]:
-        return {"moved": store.advance(change)}
+    def advance(change: AdvanceIn) -> dict[str, Any]:
+        return _public(store.advance(change))
 
     @app.post("/_sim/expire_tokens")
-    def expire_tokens() -> dict[str, bool]:
-        store.expire_tokens()
+    def expire_tokens(change: ExpireIn | None = None) -> dict[str, bool]:
+        store.tokens.expire((change or ExpireIn()).which)
         return {"expired": True}
 
     @app.post("/_sim/config")
-    def config(change: ConfigIn) -> ConfigIn:
-        store.config = change
+    def config(change: AuthConfig) -> AuthConfig:
+        store.tokens.config = change
         return change
 
     app.state.store = store
     app.state.backend = store
     app.state.faults = faults
+    return app
+
+
+def create_auth_app(api: FastAPI, client_id: str = DEFAULT_CLIENT_ID,
+                    client_secret: str = DEFAULT_SECRET) -> FastAPI:
+    """The token host for ``api``: they share the tokens, not the port."""
+    store: SiasnStore = api.state.store
+    app = auth_app(store.tokens, api.state.faults, client_id, client_secret)
+    # The same /_sim admin as the API host, so tools that reset every simulator reach both.
+    app.include_router(admin_router(store, api.state.faults))
+    app.state.backend = store
     return app

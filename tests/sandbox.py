@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,13 +23,14 @@ from hub.core.settings import (
 )
 from hub.ledger.db import make_engine
 from hub.sync.pipeline import Hub
-from simulators import dukcapil, laksa, lapor, sambat, siasn, sikesal, simtramtibum
-from simulators.runner import Endpoint, build_apps, running
+from simulators import dukcapil, laksa, lapor, sambat, siasn, siasn_auth, sikesal, simtramtibum
+from simulators.runner import DERIVED, Endpoint, build_apps, running
 
 
 @pytest.fixture(scope="session")
 def served() -> Iterator[dict[str, Endpoint]]:
-    with running(build_apps()) as endpoints:
+    # Dukcapil over HTTPS with a self-signed certificate, as the real central gateway.
+    with running(build_apps(), tls=["dukcapil"]) as endpoints:
         yield endpoints
 
 
@@ -36,9 +38,15 @@ def served() -> Iterator[dict[str, Endpoint]]:
 class Sandbox:
     endpoints: dict[str, Endpoint]
 
+    def verify(self, system: str) -> ssl.SSLContext | bool:
+        """How to trust a simulator served over HTTPS (its own certificate as the CA)."""
+        tls = self.endpoints[system].tls
+        return ssl.create_default_context(cafile=str(tls.certfile)) if tls else True
+
     def admin(self, system: str, action: str, body: dict[str, Any] | None = None) -> Any:
         root = self.endpoints[system].root
-        response = httpx.post(f"{root}/_sim/{action}", json=body or {}, timeout=30)
+        response = httpx.post(f"{root}/_sim/{action}", json=body or {}, timeout=30,
+                              verify=self.verify(system))
         response.raise_for_status()
         return response.json()
 
@@ -51,13 +59,18 @@ class Sandbox:
         self.admin(system, "faults", faults)
 
     def state(self, system: str) -> Any:
-        response = httpx.get(f"{self.endpoints[system].root}/_sim/state", timeout=30)
+        response = httpx.get(f"{self.endpoints[system].root}/_sim/state", timeout=30,
+                             verify=self.verify(system))
         response.raise_for_status()
         return response.json()
 
     def lapor_reports(self) -> list[dict[str, Any]]:
         reports: list[dict[str, Any]] = self.state("lapor")["reports"]
         return reports
+
+    def dukcapil_pin(self) -> str | None:
+        tls = self.endpoints["dukcapil"].tls
+        return tls.sha256 if tls is not None else None
 
     def settings(self, database_url: str, **overrides: Any) -> Settings:
         def system(cls: type[Any], name: str, **extra: Any) -> Any:
@@ -73,9 +86,15 @@ class Sandbox:
             "simtramtibum": system(SimtramtibumSystem, "simtramtibum",
                                    token=SecretStr(simtramtibum.DEFAULT_TOKEN)),
             "siasn": system(SiasnSystem, "siasn", client_id=siasn.DEFAULT_CLIENT_ID,
-                            client_secret=SecretStr(siasn.DEFAULT_SECRET)),
+                            client_secret=SecretStr(siasn.DEFAULT_SECRET),
+                            token_url=self.endpoints["siasn_auth"].root + siasn_auth.APIM_PATH,
+                            sso_url=self.endpoints["siasn_auth"].root + siasn_auth.SSO_PATH,
+                            sso_client_id=siasn_auth.SSO_CLIENT_ID,
+                            sso_username=siasn_auth.SSO_USERNAME,
+                            sso_password=SecretStr(siasn_auth.SSO_PASSWORD)),
             "dukcapil": system(DukcapilSystem, "dukcapil",
-                               password=SecretStr(dukcapil.DukcapilConfig().password)),
+                               password=SecretStr(dukcapil.DukcapilConfig().password),
+                               pinned_sha256=self.dukcapil_pin()),
             "page_size": 25,
             "retry_base_s": 0.0,
             "retry_max_s": 0.0,
@@ -93,5 +112,6 @@ class Sandbox:
 def sandbox(served: dict[str, Endpoint]) -> Sandbox:
     box = Sandbox(served)
     for name in served:
-        box.admin(name, "reset")
+        if name not in DERIVED:  # a derived host (SIASN's tokens) is reset with its parent
+            box.admin(name, "reset")
     return box

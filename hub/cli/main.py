@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from hub.cli.officers import officers_app
 from hub.cli.quarantine import quarantine_app
 from hub.cli.render import render_status, render_summary, render_unsettled
 from hub.cli.view import register_view_commands
@@ -29,6 +30,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(officers_app, name="officers")
 register_view_commands(app)  # apikey, api, remind, report
 
 

@@ -31,6 +31,10 @@ class HttpSystem(BaseModel):
     backoff_max_s: float = 10.0
     concurrency: int = 32
     transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    # A server whose certificate no public CA signs (Dukcapil's gateway on a private IP): trust
+    # a CA bundle (PEM; may be the server's own certificate) or pin the certificate's SHA-256.
+    ca_bundle: Path | None = None
+    pinned_sha256: str | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -69,9 +73,20 @@ class SimtramtibumSystem(HttpSystem):
 
 
 class SiasnSystem(HttpSystem):
+    """BKN's API host (``https://apimws.bkn.go.id:8243`` in production) and its token hosts."""
+
     base_url: str = "http://127.0.0.1:8722"
+    # APIM (WSO2) token: client_credentials with the consumer key/secret in HTTP Basic.
+    token_url: str = "http://127.0.0.1:8723/oauth2/token"  # noqa: S105 - a URL, not a secret
     client_id: str = "lapor-hub"
     client_secret: SecretStr | None = None
+    # SSO (Keycloak) token: an operator's NIP and password, or a pre-issued token.
+    sso_url: str = ("http://127.0.0.1:8723/auth/realms/public-siasn/protocol/openid-connect/"
+                    "token")
+    sso_client_id: str = "lapor-hub-sso"
+    sso_username: str = ""
+    sso_password: SecretStr | None = None
+    sso_token: SecretStr | None = None
 
 
 class NotifySystem(HttpSystem):
@@ -86,7 +101,13 @@ class DukcapilSystem(HttpSystem):
     password: SecretStr | None = None
     instansi: str = "DISKOMINFO"
     ip_user: str = "127.0.0.1"
-    threshold: int = 90
+    threshold: int = 90  # sent as TRESHOLD
+    min_score: int = Field(default=90, ge=0, le=100)  # the hub's own bar for fuzzy scores
+    # Central gateway; a regional mirror is "/dukcapil/get_json/{region}/{instansi}/{method}".
+    path_template: str = "/dukcapil/get_json/{instansi}/{method}"
+    region: str = ""
+    verify_method: str = "CALL_VERIFY_BY_ELEMEN"
+    nik_method: str = "CALL_NIK"
 
 
 class IntakeSettings(BaseModel):

@@ -4,6 +4,11 @@ Whatever happens here, the report goes on to LAPOR!: a failed or unavailable che
 ``unverified`` with a note. The cache key is a hash of NIK and name, so the ledger holds no NIK in
 it and the daily quota is spent once per person, not once per complaint.
 
+Only answers *about the person* are cached: a match or mismatch, and codes 08 and 11–15. A
+setup fault (login, IP, parameters, institution or user inactive, quota, hours) says nothing
+about the reporter: it closes identity checks for the rest of the run with one operator error
+naming the code and its meaning, and nothing is stored for anybody.
+
 The cache is read a group at a time (:meth:`IdentityResolver.prefetch`) and written a group at a
 time (:meth:`IdentityResolver.flush`), and reporters of one group are verified once however many
 complaints they filed in it: a per-ticket read and write of the ledger cost more CPU than the
@@ -23,8 +28,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from connectors.dukcapil import DukcapilClient
-from connectors.errors import AuthError, ConnectorError, OutsideAccessHours, QuotaExceeded
+from connectors.dukcapil import DukcapilClient, VerifyResult
+from connectors.errors import (
+    AuthError,
+    ConnectorError,
+    OutsideAccessHours,
+    QuotaExceeded,
+    SetupRefused,
+)
 from hub.core.models import IdentityStatus, Reporter, Ticket
 from hub.ledger.tables import IdentityCacheRow, as_utc, utcnow
 
@@ -32,12 +43,19 @@ log = structlog.get_logger(__name__)
 
 # Dukcapil RESPONSE_CODE → why a found-or-not answer leaves the reporter unverified.
 _CODE_NOTES = {
+    "08": "Dukcapil: NIK cannot be processed",
     "11": "Dukcapil: NIK belongs to a deceased person",
     "12": "Dukcapil: several records for this NIK",
     "13": "Dukcapil: NIK not found",
     "14": "Dukcapil: NIK inactive",
     "15": "Dukcapil: NIK rejected as badly formatted",
 }
+_CLOSED_NOTES = {
+    QuotaExceeded: "Dukcapil daily quota used up",
+    OutsideAccessHours: "Dukcapil outside access hours",
+    AuthError: "Dukcapil login failed (check LAPOR_HUB_DUKCAPIL__ credentials)",
+}
+DEFAULT_MIN_SCORE = 90
 
 
 @dataclass(frozen=True)
@@ -51,16 +69,43 @@ def cache_key(nik: str, nama: str | None) -> str:
     return hashlib.sha256(f"{nik}|{normalized}".encode()).hexdigest()
 
 
+def judge(result: VerifyResult, sent: set[str], min_score: int) -> IdentityOutcome:
+    """Verified when the NIK was found and every element the hub sent matches: a fuzzy element
+    by its score against ``min_score`` (the hub's bar, not the gateway's label), an exact one by
+    its verdict. Elements the hub did not send are ignored, whatever the gateway says of them."""
+    if result.response_code is not None:
+        code = result.response_code
+        return IdentityOutcome(IdentityStatus.unverified,
+                               _CODE_NOTES.get(code, f"Dukcapil code {code}"))
+    differs = []
+    for element in sorted(sent | {"NIK"}):
+        if element not in result.elements:
+            differs.append(element)  # asked but not answered: not proven
+            continue
+        points = result.score.get(element)
+        ok = points >= min_score if points is not None else result.matched[element]
+        if not ok:
+            differs.append(element)
+    if not differs:
+        return IdentityOutcome(IdentityStatus.verified)
+    return IdentityOutcome(IdentityStatus.unverified,
+                           f"Dukcapil: does not match ({', '.join(differs)})")
+
+
 class IdentityResolver:
     def __init__(self, engine: Engine, client: DukcapilClient | None, ttl_s: float,
-                 gate: Callable[[], Awaitable[str | None]] | None = None) -> None:
+                 gate: Callable[[], Awaitable[str | None]] | None = None,
+                 min_score: int = DEFAULT_MIN_SCORE) -> None:
         self._engine, self._client, self._ttl = engine, client, timedelta(seconds=ttl_s)
         # Asked before each call (quota shared by all workers, access hours): a reason not to.
         self._gate = gate
+        self._min_score = min_score
+        # What the gateway's quota counts is requests, retries included: the client's count.
+        self._baseline = client.calls_sent if client is not None else 0
+        self.operator_error: str | None = None
         # Once Dukcapil says the quota is spent, login failed or it is closed, stop asking for
         # the rest of this run: every further call would fail the same way and cost time.
         self._closed_reason: str | None = None
-        self.calls = 0
         # This resolver's view of the cache: outcomes read by prefetch or decided here, and the
         # decided ones not yet written. A resolver lives for one claimed batch.
         self._known: dict[str, IdentityOutcome] = {}
@@ -124,30 +169,33 @@ class IdentityResolver:
             return IdentityOutcome(IdentityStatus.unverified, self._closed_reason)
         if self._gate is not None and (refused := await self._gate()) is not None:
             return self._close(refused)
+        sent = {"NAMA_LGKP"} if reporter.nama else set()
         try:
-            self.calls += 1
             result = await self._client.verify_by_elements(reporter.nik, nama=reporter.nama)
-        except QuotaExceeded:
-            return self._close("Dukcapil daily quota used up")
-        except OutsideAccessHours:
-            return self._close("Dukcapil outside access hours")
-        except AuthError:
-            return self._close("Dukcapil login failed (check LAPOR_HUB_DUKCAPIL__ credentials)")
+        except (QuotaExceeded, OutsideAccessHours, AuthError, SetupRefused) as exc:
+            return self._refused(exc)
         except ConnectorError as exc:
             log.warning("identity.unavailable", channel=channel, error=type(exc).__name__)
             return IdentityOutcome(IdentityStatus.unverified, "Dukcapil unavailable")
-        outcome = self._judge(result.response_code, result.matched)
-        self._store(key, outcome, result.response_code)
+        outcome = judge(result, sent, self._min_score)
+        self._store(key, outcome, result.response_code or "")
         return outcome
 
-    def _judge(self, code: str, matched: dict[str, bool]) -> IdentityOutcome:
-        if code != "01":
-            return IdentityOutcome(IdentityStatus.unverified,
-                                   _CODE_NOTES.get(code, f"Dukcapil code {code}"))
-        if all(matched.values()):
-            return IdentityOutcome(IdentityStatus.verified)
-        differs = ", ".join(sorted(k for k, ok in matched.items() if not ok))
-        return IdentityOutcome(IdentityStatus.unverified, f"Dukcapil: does not match ({differs})")
+    @property
+    def calls(self) -> int:
+        """Requests this resolver sent to the gateway, retries included: what its quota counts."""
+        return self._client.calls_sent - self._baseline if self._client is not None else 0
+
+    def _refused(self, exc: ConnectorError) -> IdentityOutcome:
+        code = getattr(exc, "dukcapil_code", None)
+        note = next((text for cls, text in _CLOSED_NOTES.items() if isinstance(exc, cls)), None)
+        if note is None:
+            note = f"Dukcapil refused the hub's setup ({exc.reason})"
+        if self.operator_error is None:
+            # One clear line for the operator: the code, its meaning, and that nobody was marked.
+            self.operator_error = f"Dukcapil {exc.reason}: identity checks stopped for this run"
+            log.error("identity.setup_fault", code=code, reason=exc.reason)
+        return self._close(note)
 
     def _close(self, reason: str) -> IdentityOutcome:
         if self._closed_reason is None:

@@ -1,30 +1,36 @@
-"""Responsible officers from Simpeg/SIASN: one per instansi, followed through transfers.
+"""Responsible officers from Simpeg/SIASN: named per OPD by NIP, checked, with fallbacks.
 
-Each instansi's officer is the holder of the complaint post in its SIASN unit
-(``mappings/officers.yaml``). Every ``officer_check_s`` the hub asks SIASN where that officer
-sits now; if they left the unit (or the post), the next holder of the post in the *original*
-unit takes over, and so do their tickets: the change is in the ledger and goes to LAPOR! as
-``petugas``. Work per round is one or two SIASN calls per instansi plus the tickets that change
-hands, never a pass over all tickets. SIASN down: assignment waits, the sync goes on.
+Each OPD names its complaint officer(s), a deputy and optionally its head in
+``mappings/officers.yaml`` (SIASN cannot list a unit's members). Every ``officer_check_s`` the
+hub checks those NIPs (``hub/reconcile/officers_check.py``); the first still in place holds the
+OPD's tickets. When the holder changes, the tickets follow: the change is in the ledger and
+goes to LAPOR! as ``petugas``. A named officer who moved or left is reported to the OPD **once**
+(a notification to ``head:<instansi>`` that the reminders round delivers) so that it names a
+successor. Work per round is a few SIASN calls per due OPD plus the tickets that change hands.
+SIASN down: assignment waits, the sync goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import hashlib
+import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from connectors.errors import ConnectorError
-from connectors.siasn import SiasnClient
-from hub.core.clients import http_kwargs
+from hub.core.clients import Transports, siasn_client
+from hub.core.settings import Settings
+from hub.ledger.oversight_tables import NotificationRow
 from hub.ledger.sync_io import add_issue, audit
 from hub.ledger.sync_state import OfficerRow, SyncStateRow
 from hub.ledger.tables import as_utc, utcnow
 from hub.privacy.masking import mask_nip
+from hub.reconcile.officers_check import REASONS, Check, HeadIds, Standing, check_opd
 from hub.reconcile.officers_file import OfficersFile, load_officers
 
 if TYPE_CHECKING:
@@ -33,49 +39,34 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 PENDING_LIMIT = 5000
-
-
-@dataclass(frozen=True)
-class Check:
-    instansi: str
-    kind: str  # same | new | transferred | unmapped | no_unit | no_officer | error
-    nip: str | None = None
-    nama: str | None = None
-    unor_id: str | None = None
-    previous: str | None = None
-    error: str | None = None
+SUCCESSOR = "successor"  # the notification level that asks an OPD to name a successor
 
 
 def petugas_text(st: SyncStateRow) -> str:
     return f"{st.officer_name} (NIP {st.officer_nip}), {st.instansi}"
 
 
-async def _check(siasn: SiasnClient, instansi: str, row: OfficerRow | None,
-                 units: OfficersFile) -> Check:
-    spec = units.units.get(instansi)
-    if spec is None:
-        return Check(instansi, "unmapped")
-    post = units.post_of(instansi)
-    if row is not None and row.nip:
-        person = await siasn.pegawai(row.nip)
-        if person.unor_id is None:
-            return Check(instansi, "no_unit", row.nip, row.nama, spec.unor_id)
-        if person.unor_id == spec.unor_id and person.jabatan == post:
-            return Check(instansi, "same", row.nip, row.nama, spec.unor_id)
-    members = await siasn.anggota_unor(spec.unor_id)
-    holders = sorted((m for m in members if m.jabatan == post and
-                      (row is None or m.nip != row.nip)), key=lambda m: m.nip)
-    if not holders:
-        return Check(instansi, "no_officer", unor_id=spec.unor_id)
-    kind = "transferred" if row is not None and row.nip else "new"
-    return Check(instansi, kind, holders[0].nip, holders[0].nama, spec.unor_id,
-                 previous=row.nip if row else None)
+async def check_officers(settings: Settings, instansi: list[str],
+                         current: dict[str, str | None], units: OfficersFile,
+                         transports: Transports | None = None) -> list[Check]:
+    """Check these OPDs against SIASN; an OPD whose check failed comes back as ``error``."""
+    limit = asyncio.Semaphore(8)
+    async with siasn_client(settings, transports) as siasn:
+        heads = HeadIds(siasn)
+
+        async def one(code: str) -> Check:
+            async with limit:
+                try:
+                    return await check_opd(siasn, code, current.get(code), units, heads)
+                except ConnectorError as exc:
+                    return Check(code, "error", error=str(exc))
+
+        return list(await asyncio.gather(*(one(code) for code in instansi)))
 
 
 async def assign_officers(hub: Hub, summary: ReconcileSummary) -> set[int]:
-    """Check officers that are due, follow transfers, assign pending tickets; ids touched."""
-    system = hub.settings.siasn
-    if system.client_secret is None:
+    """Check officers that are due, follow changes, assign pending tickets; ids touched."""
+    if hub.settings.siasn.client_secret is None:
         return set()  # SIASN not configured: tickets simply carry no officer
     units = load_officers(hub.settings.mappings_dir / "officers.yaml")
     now = utcnow()
@@ -88,24 +79,43 @@ async def assign_officers(hub: Hub, summary: ReconcileSummary) -> set[int]:
                  | {i for i, o in officers.items() if as_utc(o.checked_at) <= stale})
     checks: list[Check] = []
     if due:
-        limit = asyncio.Semaphore(8)
-        kwargs = http_kwargs(system, "siasn", hub.transports)
-        async with SiasnClient(client_id=system.client_id, client_secret=system.client_secret,
-                               **kwargs) as siasn:
-
-            async def one(instansi: str) -> Check:
-                async with limit:
-                    try:
-                        return await _check(siasn, instansi, officers.get(instansi), units)
-                    except ConnectorError as exc:
-                        return Check(instansi, "error", error=str(exc))
-
-            checks = list(await asyncio.gather(*(one(i) for i in due)))
+        current = {i: o.nip for i, o in officers.items()}
+        checks = await check_officers(hub.settings, due, current, units, hub.transports)
     with Session(hub.engine) as session:
         touched = _apply(session, checks, officers, summary)
         touched |= _assign_pending(session, [p.ticket_id for p in pending], summary)
         session.commit()
     return touched
+
+
+def _tell_opd(session: Session, instansi: str, gone: Standing) -> bool:
+    """Record, once per OPD and NIP, the request to name a successor; True when new."""
+    stage = "officer:" + hashlib.sha256(f"{instansi}|{gone.nip}".encode()).hexdigest()[:24]
+    if session.exec(select(NotificationRow).where(NotificationRow.stage == stage,
+                                                  NotificationRow.level == SUCCESSOR)).first():
+        return False
+    message = (f"{instansi}: the complaint {gone.role} NIP {mask_nip(gone.nip)} "
+               f"{REASONS[gone.state]} (SIASN). Tickets went to the next named person; "
+               "please name a successor in mappings/officers.yaml.")
+    row = NotificationRow(ticket_id=0, channel="siasn", instansi=instansi, stage=stage,
+                          level=SUCCESSOR, recipient=f"head:{instansi}", deadline=utcnow(),
+                          detail=json.dumps({"message": message}))
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False  # another worker told them first: once is the point
+    return True
+
+
+def _record_departures(session: Session, c: Check, summary: ReconcileSummary) -> None:
+    for gone in c.departed:
+        add_issue(session, side="siasn", reason=f"siasn_officer_{gone.state}", key=c.instansi,
+                  detail=f"{c.instansi}: {gone.role} {mask_nip(gone.nip)} {REASONS[gone.state]}")
+        if gone.role == "officer" and _tell_opd(session, c.instansi, gone):
+            summary.issues += 1
+            log.info("officer.successor_requested", instansi=c.instansi, role=gone.role,
+                     state=gone.state)
 
 
 def _apply(session: Session, checks: list[Check], officers: dict[str, OfficerRow],
@@ -118,10 +128,11 @@ def _apply(session: Session, checks: list[Check], officers: dict[str, OfficerRow
             summary.errors["siasn"] = c.error or "unavailable"
             log.warning("officer.check_failed", instansi=c.instansi, error=c.error)
             continue
-        if c.kind in ("unmapped", "no_unit", "no_officer"):
-            detail = {"unmapped": "instansi has no unit in mappings/officers.yaml",
-                      "no_unit": "the officer's SIASN record has no unit; assignment kept",
-                      "no_officer": "nobody holds the complaint post in the unit"}[c.kind]
+        _record_departures(session, c, summary)
+        if c.kind in ("unmapped", "no_officer"):
+            detail = {"unmapped": "instansi has no OPD in mappings/officers.yaml",
+                      "no_officer": "no named officer, deputy or head is in place; "
+                                    "assignment kept"}[c.kind]
             add_issue(session, side="siasn", reason=f"siasn_{c.kind}", key=c.instansi,
                       detail=f"{c.instansi}: {detail}")
             summary.issues += 1
@@ -137,6 +148,7 @@ def _apply(session: Session, checks: list[Check], officers: dict[str, OfficerRow
             continue
         row = row or OfficerRow(instansi=c.instansi, unor_id=c.unor_id or "")
         row.nip, row.nama, row.unor_id, row.checked_at = c.nip, c.nama, c.unor_id or "", now
+        row.jabatan = c.role
         session.add(row)
         officers[c.instansi] = row
         if c.kind != "transferred":
@@ -146,11 +158,12 @@ def _apply(session: Session, checks: list[Check], officers: dict[str, OfficerRow
         for st in moved:
             _give(st, row)
             audit(session, st, "officer.transferred",
-                  {"instansi": c.instansi, "unor": c.unor_id, "from": mask_nip(c.previous or ""),
-                   "to": mask_nip(c.nip or "")}, summary.run_id)
+                  {"instansi": c.instansi, "unor": c.unor_id, "role": c.role,
+                   "from": mask_nip(c.previous or ""), "to": mask_nip(c.nip or "")},
+                  summary.run_id)
             summary.officers_transferred += 1
             touched.add(st.ticket_id)
-        log.info("officer.transferred", instansi=c.instansi)
+        log.info("officer.transferred", instansi=c.instansi, role=c.role)
     return touched
 
 
@@ -163,7 +176,7 @@ def _assign_pending(session: Session, ids: list[int], summary: ReconcileSummary)
                                                       SyncStateRow.officer_state == "pending")):
         row = officers.get(st.instansi)
         if row is None or not row.nip:
-            continue  # SIASN down or no holder yet: assignment waits for a later round
+            continue  # SIASN down or nobody in place yet: assignment waits for a later round
         _give(st, row)
         audit(session, st, "officer.assigned", {"instansi": st.instansi, "unor": row.unor_id,
                                                 "nip": mask_nip(row.nip)}, summary.run_id)

@@ -1,6 +1,8 @@
-"""``mappings/officers.yaml``: instansi code → SIASN unit (unor) and the complaint post.
+"""``mappings/officers.yaml``: per OPD, the complaint officer(s) and a deputy, named by NIP.
 
-Data, not code; validated when loaded, failing fast with the file and the offending path.
+SIASN has no unit-member list (external-systems.md §2.4), so the hub cannot find "whoever holds
+the post"; each OPD names its people and the hub checks them by NIP. Data, not code; validated
+when loaded, failing fast with the file and the offending path.
 """
 
 from __future__ import annotations
@@ -11,23 +13,44 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+Nip = str  # 18 digits; validated by the pattern below
+_NIP = r"^[0-9]{18}$"
+_HEX = r"^[0-9A-Fa-f]{32}$"
 
-class UnitSpec(BaseModel):
+
+class OpdSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    unor_id: str = Field(pattern=r"^[0-9A-Fa-f]{32}$")
-    post: str | None = None  # this unit's complaint post, when it differs from the default
+    unor_induk_id: str = Field(pattern=_HEX)  # the OPD in SIASN (unorIndukId), any case
+    officers: list[Nip] = Field(min_length=1)
+    deputy: Nip | None = Field(default=None, pattern=_NIP)
+    # The unit head's NIP, as the OPD/BKD supplies it: ref-unor names the head only by PNS id.
+    head: Nip | None = Field(default=None, pattern=_NIP)
+    post: str | None = None  # this OPD's complaint post title, when it differs from the default
+    post_id: str | None = None  # or its SIASN id (e.g. jabatanFungsionalUmumId)
+
+    def model_post_init(self, __context: object) -> None:
+        for nip in self.officers:
+            if len(nip) != 18 or not nip.isdigit():
+                raise ValueError("officers: each NIP must be 18 digits")
+
+    def candidates(self) -> list[tuple[str, Nip]]:
+        """Who may hold the tickets, in order: named officers, the deputy, the unit head."""
+        named = [("officer", nip) for nip in self.officers]
+        more = [(role, nip) for role, nip in (("deputy", self.deputy), ("head", self.head))
+                if nip is not None]
+        return named + more
 
 
 class OfficersFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     post: str = Field(min_length=1)
-    units: dict[str, UnitSpec]
+    opd: dict[str, OpdSpec]
 
     def post_of(self, instansi: str) -> str:
-        unit = self.units.get(instansi)
-        return unit.post if unit is not None and unit.post else self.post
+        spec = self.opd.get(instansi)
+        return spec.post if spec is not None and spec.post else self.post
 
 
 class OfficersFileError(ValueError):

@@ -131,7 +131,8 @@ async def push_batch(hub: Hub, channels: list[str] | None = None, run_id: str | 
         async with lapor_client(settings, hub.transports) as lapor:
             try:
                 identity = IdentityResolver(hub.engine, dukcapil, settings.identity_cache_ttl_s,
-                                            gate=limits.dukcapil_gate())
+                                            gate=limits.dukcapil_gate(),
+                                            min_score=settings.dukcapil.min_score)
                 pusher = Pusher(hub.engine, lapor, identity, hub.mappings, policy,
                                 throttle=limits.lapor_throttle())
                 stop.pusher = pusher

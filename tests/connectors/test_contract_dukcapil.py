@@ -54,8 +54,9 @@ async def test_verify_matches_a_known_resident(sim: Any, sleeps: Any, person: Re
             tanggal_lahir=person.tanggal_lahir,
             jenis_kelamin=person.jenis_kelamin,
         )
-    assert result.response_code == "01"
+    assert result.response_code is None  # a success carries no code on the real wire
     assert result.matched == {"NIK": True, "NAMA_LGKP": True, "TGL_LHR": True, "JENIS_KLMIN": True}
+    assert result.score["NAMA_LGKP"] == 100 and result.score["TGL_LHR"] is None
     assert result.quota_left is not None
 
 
@@ -70,12 +71,13 @@ async def test_verify_scores_a_near_miss_and_rejects_a_stranger(
     assert close.score["NAMA_LGKP"] is not None
     assert 80 <= close.score["NAMA_LGKP"] < 100
     assert wrong.matched["NAMA_LGKP"] is False
+    assert wrong.score["NAMA_LGKP"] is not None  # a score on the mismatch too
 
 
 async def test_get_by_nik_gives_the_area(sim: Any, sleeps: Any, person: Resident) -> None:
     async with client(sim, sleeps) as dukcapil:
         info = await dukcapil.get_by_nik(person.nik)
-    assert info.response_code == "01"
+    assert info.response_code is None
     assert info.kelurahan == person.kelurahan.upper()
     assert info.kecamatan == person.kecamatan.upper()
     assert info.kabupaten == person.kabkota.upper()
@@ -87,7 +89,9 @@ async def test_unknown_and_malformed_niks_are_results(
     unknown = person.nik[:12] + "9999"
     async with client(sim, sleeps) as dukcapil:
         assert (await dukcapil.verify_by_elements(unknown)).response_code == "13"
-        assert (await dukcapil.get_by_nik("12345")).response_code == "15"
+        assert (await dukcapil.verify_by_elements("12345")).response_code == "15"
+        # CALL_NIK answers both with the text "Data Tidak Ditemukan" only, no code.
+        assert (await dukcapil.get_by_nik("12345")).response_code == "13"
 
 
 async def test_login_failure_is_auth_error_without_the_nik(
@@ -106,7 +110,7 @@ async def test_quota_used_up_is_quota_exceeded(sim: Any, sleeps: Any, person: Re
         first = await dukcapil.verify_by_elements(person.nik)
         with pytest.raises(QuotaExceeded):
             await dukcapil.verify_by_elements(person.nik)
-    assert first.quota_left == 0
+    assert first.quota_left == 0 and first.response_code is None
     assert sleeps.waits == []
 
 
@@ -123,5 +127,5 @@ async def test_gateway_5xx_is_retried(sim: Any, sleeps: Any, person: Resident) -
     await sim[1].post("/_sim/faults", json={"error_rate": 0.5, "seed": 2})
     async with client(sim, sleeps) as dukcapil:
         for _ in range(5):
-            assert (await dukcapil.get_by_nik(person.nik)).response_code == "01"
+            assert (await dukcapil.get_by_nik(person.nik)).response_code is None
     assert sleeps.waits  # some calls failed and were retried

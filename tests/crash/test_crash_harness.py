@@ -18,7 +18,8 @@ def test_sync_killed_at_20_random_points_loses_nothing_and_doubles_nothing(
                         kill_max_s=0.8)
     roots = {name: e.root for name, e in sandbox.endpoints.items()}
     base_urls = {name: e.base_url for name, e in sandbox.endpoints.items()}
-    figures = run_harness(cfg, roots, base_urls)
+    trust = {name: e.tls.certfile for name, e in sandbox.endpoints.items() if e.tls}
+    figures = run_harness(cfg, roots, base_urls, trust)
     print(figures.line())
     assert figures.kills == 20
     assert figures.duplicates == 0, figures.problems

@@ -9,10 +9,15 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
+from hub.core.settings import NotifySystem
+from hub.ledger.oversight_tables import NotificationRow
 from hub.ledger.sync_queries import sync_status
 from hub.ledger.sync_state import SyncIssueRow, SyncStateRow
 from hub.ledger.tables import AuditRow, TicketRow
+from hub.reconcile.officers import SUCCESSOR
+from hub.reconcile.officers_file import load_officers
 from hub.reconcile.round import ReconcileSummary, reconcile
+from hub.reminders.run import remind_round
 from hub.sync.pipeline import Hub, sync
 from simulators.sikesal import DEFAULT_TOKEN as SIKESAL_TOKEN
 from tests.sandbox import Sandbox
@@ -209,36 +214,69 @@ def _officer_of(sandbox: Sandbox, nip: str) -> dict[str, Any]:
     return staff[nip]
 
 
-async def test_officers_come_from_siasn_and_tickets_follow_a_transfer_to_the_successor(
+def _notices(hub: Hub) -> list[NotificationRow]:
+    with Session(hub.engine) as session:
+        return list(session.exec(select(NotificationRow).where(
+            NotificationRow.level == SUCCESSOR)))
+
+
+async def test_named_officers_are_checked_and_a_move_hands_tickets_to_the_deputy_once(
         sandbox: Sandbox, db_url: str) -> None:
     sandbox.admin("siasn", "seed", {"n": 4, "seed": 2})
     sandbox.seed("sikesal", 15, 9)
-    hub = sandbox.hub(db_url, officer_check_s=0.0)
+    hub = sandbox.hub(db_url, officer_check_s=0.0,
+                      notify=NotifySystem(base_url=sandbox.endpoints["notify"].base_url))
     first = await _round(hub, ["sikesal"])
     assert first.officers_assigned == 15
     states = _states(hub)
     reports = _reports(sandbox)
     dpupr = [s for s in states.values() if s.instansi == "DPUPR-KOTA-JAMBI"]
     assert dpupr
-    old = dpupr[0].officer_nip or ""
-    assert _officer_of(sandbox, old)["unorNama"].startswith("Dinas Pekerjaan Umum")
+    spec = load_officers(hub.settings.mappings_dir / "officers.yaml").opd["DPUPR-KOTA-JAMBI"]
+    old = spec.officers[0]
+    assert all(s.officer_nip == old for s in dpupr)  # the named officer, checked by NIP
+    assert _officer_of(sandbox, old)["unorIndukId"] == spec.unor_induk_id
     assert all(s.officer_state == "assigned" for s in states.values())
     assert all(old in str(reports[s.tracking_id]["petugas"]) for s in dpupr)
-    sandbox.admin("siasn", "advance", {"nip": old})  # moved to another unit
+    assert _notices(hub) == []
+    sandbox.admin("siasn", "advance", {"nip": old, "kind": "transfer"})  # to another OPD
     moved = await _round(hub, ["sikesal"])
     assert moved.officers_transferred == len(dpupr)
     after = _states(hub)
-    successor = {after[s.source_id].officer_nip for s in dpupr}
-    assert len(successor) == 1 and old not in successor
-    new_nip = successor.pop() or ""
-    assert _officer_of(sandbox, new_nip)["unorId"] == dpupr[0].officer_unor  # same unit
+    assert {after[s.source_id].officer_nip for s in dpupr} == {spec.deputy}
     reports = _reports(sandbox)
-    assert all(new_nip in str(reports[s.tracking_id]["petugas"]) for s in dpupr)
-    audits = [a for a in _audits(hub, "officer.transferred")]
+    assert all(str(spec.deputy) in str(reports[s.tracking_id]["petugas"]) for s in dpupr)
+    audits = _audits(hub, "officer.transferred")
     assert len(audits) == len(dpupr) and old not in (audits[0].detail or "")
+    (notice,) = _notices(hub)  # the OPD is told to name a successor
+    assert notice.instansi == "DPUPR-KOTA-JAMBI" and notice.recipient == "head:DPUPR-KOTA-JAMBI"
+    assert old not in notice.detail and "name a successor" in notice.detail
     before = _writes(sandbox)
-    await _round(hub, ["sikesal"])
+    for _ in range(2):
+        await _round(hub, ["sikesal"])
     assert _writes(sandbox) == before  # the petugas write is read back as an echo
+    assert len(_notices(hub)) == 1  # told once, not every round
+    delivered = remind_round(hub)
+    assert delivered.delivered >= 1
+    received = sandbox.state("notify")["notifications"]
+    assert [n["recipient"] for n in received if "name a successor" in n["message"]] == [
+        "head:DPUPR-KOTA-JAMBI"]
+
+
+async def test_when_officer_and_deputy_are_gone_the_unit_head_from_ref_unor_takes_over(
+        sandbox: Sandbox, sqlite_url: str) -> None:
+    sandbox.admin("siasn", "seed", {"n": 4, "seed": 3})
+    sandbox.seed("sikesal", 10, 12)
+    hub = sandbox.hub(sqlite_url, officer_check_s=0.0)
+    await _round(hub, ["sikesal"])
+    state = next(iter(_states(hub).values()))
+    spec = load_officers(hub.settings.mappings_dir / "officers.yaml").opd[state.instansi]
+    sandbox.admin("siasn", "advance", {"nip": spec.officers[0], "kind": "left"})
+    sandbox.admin("siasn", "advance", {"nip": spec.deputy or "", "kind": "no_unit"})
+    await _round(hub, ["sikesal"])
+    assert _states(hub)[state.source_id].officer_nip == spec.head
+    reasons = {i.reason for i in _issues(hub) if state.instansi in i.detail}
+    assert {"siasn_officer_left", "siasn_officer_moved"} <= reasons
 
 
 async def test_siasn_outage_delays_assignment_but_not_the_sync(
@@ -252,23 +290,19 @@ async def test_siasn_outage_delays_assignment_but_not_the_sync(
     assert down.new_states == 8
     assert all(s.officer_state == "pending" for s in _states(hub).values())
     sandbox.faults("siasn", error_rate=0.0)
-    sandbox.admin("siasn", "expire_tokens")  # the cached token is dead: refreshed on 401
+    sandbox.admin("siasn", "expire_tokens")  # the cached tokens are dead: refetched on 401
     up = await _round(hub, ["sikesal"])
     assert up.officers_assigned == 8 and "siasn" not in up.errors
-    assert sandbox.state("siasn")["tokens_issued"] >= 1
+    assert sandbox.state("siasn")["tokens_issued"]["sso"] >= 1
 
 
-async def test_a_siasn_record_without_a_unit_is_recorded_and_the_assignment_kept(
+async def test_a_missing_sso_account_is_a_clear_error_and_assignment_waits(
         sandbox: Sandbox, sqlite_url: str) -> None:
-    sandbox.admin("siasn", "seed", {"n": 4, "seed": 3})
-    sandbox.seed("sikesal", 10, 12)
-    hub = sandbox.hub(sqlite_url, officer_check_s=0.0)
-    await _round(hub, ["sikesal"])
-    state = next(iter(_states(hub).values()))
-    nip = state.officer_nip or ""
-    sandbox.admin("siasn", "advance", {"nip": nip, "kind": "no_unit"})
-    before = _writes(sandbox)
-    await _round(hub, ["sikesal"])
-    assert _states(hub)[state.source_id].officer_nip == nip
-    assert _writes(sandbox) == before
-    assert any(i.reason == "siasn_no_unit" and state.instansi in i.detail for i in _issues(hub))
+    sandbox.seed("sikesal", 6, 13)
+    base = sandbox.settings(sqlite_url).siasn
+    hub = sandbox.hub(sqlite_url, officer_check_s=0.0, siasn=base.model_copy(
+        update={"sso_username": "", "sso_password": None}))
+    result = await _round(hub, ["sikesal"])
+    assert "no SSO token" in result.errors["siasn"]
+    assert all(s.officer_state == "pending" for s in _states(hub).values())
+    assert sandbox.state("siasn")["calls"] == {}  # nothing was sent with one token only

@@ -52,6 +52,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         for field in ("base_url", "timeout_s", "max_attempts", "backoff_base_s",
                       "backoff_max_s"):
             env[prefix + field.upper()] = str(getattr(system, field))
+        if system.pinned_sha256:  # the sandbox's Dukcapil is HTTPS, self-signed
+            env[prefix + "PINNED_SHA256"] = system.pinned_sha256
         for secret in ("token", "password"):
             value = getattr(system, secret, None)
             if value is not None:

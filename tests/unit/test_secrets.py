@@ -36,3 +36,19 @@ def test_no_blocks_no_prefect_call() -> None:
 
     settings = Settings()
     assert with_block_secrets(settings, fail) is settings
+
+
+def test_siasn_sso_credentials_come_from_blocks_or_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks = {"siasn-apim": "k-secret", "siasn-sso": "sso-pass", "siasn-sso-token": "pre"}
+    settings = Settings(secret_blocks={"siasn.client_secret": "siasn-apim",
+                                       "siasn.sso_password": "siasn-sso",
+                                       "siasn.sso_token": "siasn-sso-token"})
+    filled = with_block_secrets(settings, blocks.__getitem__).siasn
+    assert [s.get_secret_value() if s else None for s in (
+        filled.client_secret, filled.sso_password, filled.sso_token)] == [
+        "k-secret", "sso-pass", "pre"]
+    monkeypatch.setenv("LAPOR_HUB_SIASN__SSO_PASSWORD", "from-env")
+    from_env = Settings().siasn.sso_password
+    assert from_env is not None and from_env.get_secret_value() == "from-env"
+    assert "from-env" not in repr(Settings().siasn)
