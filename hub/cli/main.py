@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from hub.cli.flowrun import run_flow
 from hub.cli.quarantine import quarantine_app
 from hub.cli.render import render_status, render_summary
 from hub.cli.view import register_view_commands
@@ -109,7 +110,8 @@ def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
     from hub.service.runtime import use_hub
 
     use_hub(hub)
-    return asyncio.run(sync_flow(names))
+    _ok, summary = run_flow(sync_flow(names, return_state=True))
+    return summary  # type: ignore[no-any-return]
 
 
 @app.command()
@@ -147,7 +149,7 @@ def reconcile(
             from hub.service.runtime import use_hub
 
             use_hub(hub)
-            summary = asyncio.run(reconcile_flow(names))
+            _ok, summary = run_flow(reconcile_flow(names, return_state=True))
         else:
             from hub.reconcile.round import reconcile as run_round
 

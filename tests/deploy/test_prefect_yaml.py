@@ -65,8 +65,11 @@ def test_edited_cron_survives_and_a_reconcile_flow_gets_its_deployment(tmp_path:
 
 
 def test_upstream_limits_are_no_ops_without_a_prefect_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    assert limits.lapor_throttle() is None and limits.dukcapil_gate() is None
+    with temporary_settings({PREFECT_API_URL: None}):
+        assert limits.lapor_throttle() is None and limits.dukcapil_gate() is None
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert limits.lapor_throttle() is not None
 
