@@ -23,6 +23,7 @@ import asyncio
 import math
 import os
 import sys
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, time
@@ -116,8 +117,10 @@ async def ensure_limits(
                 try:
                     await client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
                         name=name, limit=limit, slot_decay_per_second=decay, active=True))
-                except ObjectAlreadyExists:  # another worker created it meanwhile
-                    pass
+                except (ObjectAlreadyExists, httpx.HTTPStatusError):
+                    # Another worker created it meanwhile (SQLite answers that race with a
+                    # 500): it must exist now, or this read raises.
+                    await client.read_global_concurrency_limit_by_name(name)
                 else:
                     log.info("limits.created", limit=name, slots=limit, decay_per_s=decay)
                 continue
@@ -129,6 +132,8 @@ async def ensure_limits(
 
 
 _ready: set[tuple[str, str]] = set()  # (API URL, limit name) this process made sure of
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary())
 
 
 async def ensure_once(names: list[str], settings: LimitSettings,
@@ -136,8 +141,12 @@ async def ensure_once(names: list[str], settings: LimitSettings,
     api = prefect_api_url() or ""
     if all((api, n) in _ready for n in names):
         return
-    await ensure_limits(settings, channels)
-    _ready.update((api, n) for n in names)
+    # Hundreds of identity checks start at once: one of them creates, the others wait for it.
+    lock = _locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        if not all((api, n) in _ready for n in names):
+            await ensure_limits(settings, channels)
+            _ready.update((api, n) for n in names)
 
 
 def lapor_throttle(settings: LimitSettings | None = None) -> Throttle | None:
