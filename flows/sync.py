@@ -21,6 +21,7 @@ from prefect.client.schemas.objects import State
 from connectors.errors import RetriableError
 from hub.service.artifacts import channel_markdown
 from hub.service.flow_runs import final_state, run_id, sync_run_name
+from hub.service.hints import with_hint
 from hub.service.run_logging import configure_run_logging
 from hub.service.runtime import current_hub
 from hub.sync.limits import pull_slot
@@ -91,5 +92,6 @@ async def sync_flow(channels: list[str] | None = None) -> Any:
     await publish(hub, summary)
     sent = sum(c.sent for c in summary.channels.values())
     ok = len(names) - len([c for c in summary.channels.values() if c.error])
-    return final_state("sync", summary, summary.errors,
+    errors = {n: with_hint(n, e, hub.settings) for n, e in summary.errors.items()}
+    return final_state("sync", summary, errors,
                        f"{ok} of {len(names)} channel(s) pulled, {sent} ticket(s) sent.")

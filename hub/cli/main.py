@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from hub.cli.errors import HubTyper
 from hub.cli.flowrun import run_flow
 from hub.cli.quarantine import quarantine_app
 from hub.cli.render import render_status, render_summary
@@ -19,10 +20,11 @@ from hub.cli.view import register_view_commands
 from hub.core.settings import get_settings
 from hub.ledger.queries import ledger_status, state_counts, waiting
 from hub.privacy.logging import configure_logging, safe_message
+from hub.service.hints import with_hint
 from hub.service.prefect_env import configure_prefect_env
 from hub.sync.pipeline import Hub, SyncSummary
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = HubTyper(no_args_is_help=True, add_completion=False,
                   help="Sync local complaint channels into SP4N-LAPOR!, exactly once.")
 # Piped output (CI, `make demo | tee`) gets a width that fits the summary table.
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
@@ -90,6 +92,7 @@ def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bo
             watcher.join()
     render_summary(console, summary, hub.engine)
     for channel, message in summary.errors.items():
+        message = with_hint(channel, message, hub.settings)
         err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
     left = waiting(hub.engine, names)
     if left.count:
