@@ -187,10 +187,18 @@ def serve(
     prefect_db: Annotated[str | None, typer.Option(help="Prefect's database, e.g. "
                           "postgresql+asyncpg://…; default SQLite under var/")] = None,
     fast_path: Annotated[bool, typer.Option(help="intake also syncs in-process")] = False,
+    host: Annotated[str | None, typer.Option(help="Prefect server bind address "
+                    "[LAPOR_HUB_SERVE__HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Prefect server port "
+                    "[LAPOR_HUB_SERVE__PREFECT_PORT]")] = None,
 ) -> None:
     """Prefect server, work pool, deployments, worker(s), intake; until Ctrl-C."""
     from hub.service.serve import StackConfig
     from hub.service.serve import serve as run_serve
 
-    config = StackConfig(workers=workers, prefect_db_url=prefect_db, fast_path=fast_path)
+    s = get_settings()
+    config = StackConfig(workers=workers, prefect_db_url=prefect_db, fast_path=fast_path,
+                         host=host or s.serve.host, prefect_port=port or s.serve.prefect_port,
+                         intake_host=s.intake.host, intake_port=s.intake.port,
+                         data_dir=s.serve.data_dir)
     raise typer.Exit(run_serve(config, lambda line: console.print(line), simulate=simulate))

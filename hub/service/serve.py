@@ -41,9 +41,11 @@ class Child:
 @dataclass
 class StackConfig:
     root: Path = PROJECT_ROOT
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # Prefect server's bind address (0.0.0.0: workers elsewhere)
     prefect_port: int = 4200
+    intake_host: str = "127.0.0.1"
     intake_port: int = 8700
+    data_dir: Path | None = None  # None: <root>/var; Prefect's DB and logs live under it
     # Prefect's own database; None: SQLite under var/. PostgreSQL: postgresql+asyncpg://…
     prefect_db_url: str | None = None
     workers: int = 1
@@ -56,25 +58,34 @@ class StackConfig:
     startup_timeout_s: float = 120.0
 
     @property
+    def state_dir(self) -> Path:
+        return self.data_dir or self.root / "var"
+
+    @property
     def api_url(self) -> str:
-        return f"http://{self.host}:{self.prefect_port}/api"
+        return f"http://{_reachable(self.host)}:{self.prefect_port}/api"
 
     @property
     def intake_url(self) -> str:
-        return f"http://{self.host}:{self.intake_port}"
+        return f"http://{_reachable(self.intake_host)}:{self.intake_port}"
+
+
+def _reachable(host: str) -> str:
+    """Where this machine's own clients reach a server bound to ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
 
 
 class Stack:
     def __init__(self, config: StackConfig, say: Say = lambda _: None) -> None:
         self.config, self.say = config, say
         self.children: list[Child] = []
-        self.log_dir = config.log_dir or config.root / "var" / "serve"
+        self.log_dir = config.log_dir or config.state_dir / "serve"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.env = self._environment()
 
     def _environment(self) -> dict[str, str]:
         c = self.config
-        home = c.root / "var" / "prefect-serve"
+        home = c.state_dir / "prefect-serve"
         db = c.prefect_db_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}"
         env = {**os.environ, **c.env}
         env.update(
@@ -86,8 +97,11 @@ class Stack:
                 "PREFECT_WORKER_QUERY_SECONDS": str(c.worker_poll_s),
                 # A run queued behind its channel's running one retries every 2 s, not 30 s.
                 "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "2",
-                "LAPOR_HUB_INTAKE__HOST": c.host,
+                "LAPOR_HUB_INTAKE__HOST": c.intake_host,
                 "LAPOR_HUB_INTAKE__PORT": str(c.intake_port),
+                # prefect.yaml's pull step runs flows from here; its build step finds `python`.
+                "LAPOR_HUB_HOME": str(c.root),
+                "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             }
         )
         env.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
@@ -197,15 +211,20 @@ class Stack:
 
     def start(self, simulate: bool = False) -> None:
         c = self.config
-        self.say(f"Prefect server on {c.api_url} (logs in {self.log_dir})")
+        self.say(f"Prefect server on {c.host}:{c.prefect_port}, API {c.api_url}")
+        self.say(f"state in {c.state_dir} (Prefect database {self.env['PREFECT_HOME']}, "
+                 f"logs {self.log_dir})")
         self.start_server()
         self.say("work pool, upstream limits, deployments from prefect.yaml")
         self.prepare()
         for n in range(1, c.workers + 1):
             self.start_worker(n)
         if simulate:
-            self.say("simulators on their sandbox ports")
             self.start_simulators()
+            for key, url in sorted(self.env.items()):
+                if key.startswith("LAPOR_HUB_") and key.endswith("__BASE_URL"):
+                    name = key.removeprefix("LAPOR_HUB_").removesuffix("__BASE_URL").lower()
+                    self.say(f"simulator {name}: {url}")
         self.start_intake()
         self.say(
             f"intake on {c.intake_url}/events/<channel>"
