@@ -81,3 +81,29 @@ def test_a_reconcile_round_with_an_unreadable_channel_ends_failed(
         use_hub(None)
     assert state.is_failed() and run.name.startswith("reconcile-laksa-")
     assert "laksa" in state.result(raise_on_failure=False).errors
+
+
+def test_a_failed_run_is_notified_through_the_hubs_notification_channel(
+        sandbox: Sandbox, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.alerts import alert_flow
+    from flows.sync import sync_flow
+    from hub.core.settings import get_settings
+
+    laksa = LaksaSystem(base_url=sandbox.endpoints["laksa"].base_url, token=SecretStr("wrong"),
+                        max_attempts=1)
+    use_hub(sandbox.hub(sqlite_url, laksa=laksa))
+    try:
+        failed = asyncio.run(sync_flow(["laksa"], return_state=True))
+    finally:
+        use_hub(None)
+    monkeypatch.setenv("LAPOR_HUB_NOTIFY__BASE_URL", sandbox.endpoints["notify"].base_url)
+    get_settings.cache_clear()
+    try:
+        event_id = f"prefect.flow-run.{failed.state_details.flow_run_id}"
+        asyncio.run(alert_flow(event_id))
+        asyncio.run(alert_flow(event_id))  # the same event again: acknowledged, not repeated
+    finally:
+        get_settings.cache_clear()
+    [alert] = sandbox.state("notify")["notifications"]
+    assert alert["recipient"] == "ops:lapor-hub" and alert["level"] == "run_failed"
+    assert alert["channel"] == "laksa" and "sync-laksa-" in alert["message"]
