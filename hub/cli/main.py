@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from hub.cli.cursor import cursor_app
 from hub.cli.errors import HubTyper
 from hub.cli.flowrun import run_flow
 from hub.cli.quarantine import quarantine_app
@@ -30,6 +31,7 @@ app = HubTyper(no_args_is_help=True, add_completion=False,
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(cursor_app, name="cursor")
 register_view_commands(app)  # apikey, api, remind, report
 
 
@@ -63,14 +65,16 @@ def sync(
     all_channels: Annotated[bool, typer.Option("--all", help="every configured channel")] = False,
     prefect: Annotated[bool, typer.Option(help="run as a Prefect flow (local mode "
                                           "unless PREFECT_API_URL is set)")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="the summary as JSON")] = False,
 ) -> None:
     """One sync run: pull new and changed tickets, push them to SP4N-LAPOR!."""
-    code = run_sync_command(channels, all_channels, prefect)
+    code = run_sync_command(channels, all_channels, prefect, as_json)
     if code:
         raise typer.Exit(code)
 
 
-def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bool) -> int:
+def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bool,
+                     as_json: bool = False) -> int:
     if not channels and not all_channels:
         err.print("name one or more channels, or use --all")
         return 2
@@ -90,7 +94,10 @@ def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bo
         done.set()
         if watcher.is_alive():
             watcher.join()
-    render_summary(console, summary, hub.engine)
+    if as_json:
+        console.print_json(summary.model_dump_json())
+    else:
+        render_summary(console, summary, hub.engine)
     for channel, message in summary.errors.items():
         message = with_hint(channel, message, hub.settings)
         err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
@@ -139,6 +146,7 @@ def reconcile(
     channels: Annotated[list[str] | None, typer.Argument(help="channels to pull first")] = None,
     rounds: Annotated[int, typer.Option(help="rounds to run, one after another")] = 1,
     prefect: Annotated[bool, typer.Option(help="run as a Prefect flow")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="each round's summary as JSON")] = False,
 ) -> None:
     """Two-way status sync: LAPOR! changes to the channels, channel changes to LAPOR!."""
     from hub.cli.render import render_reconcile
@@ -157,7 +165,10 @@ def reconcile(
             from hub.reconcile.round import reconcile as run_round
 
             summary = asyncio.run(run_round(hub, names))
-        render_reconcile(console, summary)
+        if as_json:
+            console.print_json(summary.model_dump_json())
+        else:
+            render_reconcile(console, summary)
     if summary.errors:
         raise typer.Exit(1)
 
