@@ -103,7 +103,7 @@ class ApiSettings(BaseModel):
     """The read API (``lapor-hub api``)."""
 
     host: str = Field("127.0.0.1", description="address the read API binds")
-    port: int = Field(8702, description="read API port (``/api/v1``, ``/metrics``)")
+    port: int = Field(8702, description="read API port (`/api/v1`, `/metrics`)")
 
 
 def _default_sqlite_url() -> str:
