@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from hub.cli.config import config_app
 from hub.cli.cursor import cursor_app
 from hub.cli.errors import HubTyper
 from hub.cli.flowrun import run_flow
@@ -32,6 +33,7 @@ console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(cursor_app, name="cursor")
+app.add_typer(config_app, name="config")
 register_view_commands(app)  # apikey, api, remind, report
 
 
