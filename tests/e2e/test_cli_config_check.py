@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from bench.crash_harness import hub_env
-from hub.core.settings import PROJECT_ROOT
 from tests.sandbox import Sandbox
 
 
