@@ -71,6 +71,8 @@ EXTRA = [
      "working directory"),
     ("`LAPOR_HUB_HOME`", "set by `serve`", "where a worker runs the flows from (prefect.yaml's "
      "pull step; the Docker image sets `/opt/lapor-hub`)"),
+    ("`LAPOR_HUB_BACKUP_PG_URL`", "—", "only for `deploy/systemd/lapor-hub-backup.service`: the "
+     "ledger's URL in libpq form"),
 ]
 
 
