@@ -25,6 +25,7 @@ import httpx
 
 from hub.core.settings import PROJECT_ROOT
 from hub.service.deployments import WORK_POOL
+from hub.service.recovery import recover
 from hub.service.sandbox import deliver_112, sandbox_env
 
 Say = Callable[[str], None]
@@ -53,6 +54,7 @@ class StackConfig:
     worker_limit: int | None = None  # flow runs one worker takes at once (None: no limit)
     fast_path: bool = False
     deployments: list[str] | None = None  # names in prefect.yaml; None: all of them
+    prefect_file: Path | None = None  # None: <root>/prefect.yaml
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every child
     log_dir: Path | None = None
     startup_timeout_s: float = 120.0
@@ -120,6 +122,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         child = Child(name, process, log_path, log)
         self.children.append(child)
@@ -176,7 +179,8 @@ class Stack:
         self.run([sys.executable, "-m", "hub.sync.limits"], "creating the upstream limits")
         names = [a for n in self.config.deployments or [] for a in ("--name", n)]
         which = names or ["--all"]
-        self.run([*_prefect(), "--no-prompt", "deploy", *which], "deploying prefect.yaml")
+        file = ["--prefect-file", str(self.config.prefect_file)] if self.config.prefect_file else []
+        self.run([*_prefect(), "--no-prompt", "deploy", *file, *which], "deploying prefect.yaml")
 
     def start_worker(self, n: int) -> Child:
         return self.spawn(
@@ -217,6 +221,7 @@ class Stack:
         self.start_server()
         self.say("work pool, upstream limits, deployments from prefect.yaml")
         self.prepare()
+        recover(c.api_url, self.say)  # before any worker of ours takes a run again
         for n in range(1, c.workers + 1):
             self.start_worker(n)
         if simulate:
@@ -249,6 +254,16 @@ class Stack:
         self.children.clear()
 
 
+def _die_with_parent() -> None:
+    """A child killed with serve itself (SIGKILL, OOM) instead of living on holding its port:
+    the next ``serve`` could not start otherwise. Linux only; elsewhere a no-op."""
+    if sys.platform == "linux":
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _prefect() -> list[str]:
     return [sys.executable, "-m", "prefect"]
 
@@ -274,6 +289,9 @@ def serve(config: StackConfig, say: Say, simulate: bool = False) -> int:
     """Run until Ctrl-C/SIGTERM or until a child dies; returns the exit code."""
     if simulate:
         config.env = {**sandbox_env(config.root), **config.env}
+        ledger = config.env.get("LAPOR_HUB_DATABASE_URL")
+        say(f"sandbox: fresh ledger {ledger} (simulators start empty)" if ledger and "sandbox"
+            in ledger else "sandbox: reusing the ledger of LAPOR_HUB_DATABASE_URL")
     stopping: list[int] = []
     handler = lambda sig, _frame: stopping.append(sig)  # noqa: E731
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
