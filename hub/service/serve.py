@@ -221,7 +221,9 @@ class Stack:
         self.start_server()
         self.say("work pool, upstream limits, deployments from prefect.yaml")
         self.prepare()
-        recover(c.api_url, self.say)  # before any worker of ours takes a run again
+        # Before any worker of ours takes a run again: their predecessors are all gone.
+        recover(c.api_url, self.say)
+        self.run([sys.executable, "-m", "hub.service.recovery"], "releasing claims")
         for n in range(1, c.workers + 1):
             self.start_worker(n)
         if simulate:
