@@ -54,8 +54,8 @@ class LimitSettings(BaseSettings):
     dukcapil_hours: str = "00:00-24:00"  # WIB, as the gateway's agreement states them
     # First wait for a quota slot before checking whether the quota is really spent; doubles
     # up to ``dukcapil_wait_max_s`` while the bucket still has room (contention, not exhaustion).
-    dukcapil_wait_s: float = 1.0
-    dukcapil_wait_max_s: float = 30.0
+    dukcapil_wait_s: float = 10.0
+    dukcapil_wait_max_s: float = 60.0
 
 
 def prefect_api_url() -> str | None:
