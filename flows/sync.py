@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from uuid import UUID
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import State
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import FlowRun, State, StateType
+from prefect.exceptions import ObjectNotFound
+from prefect.runtime import flow_run
 
 from connectors.errors import RetriableError
+from hub.ledger.holders import held_by_flow_runs, release_flow_run
 from hub.service.artifacts import channel_markdown
 from hub.service.flow_runs import final_state, run_id, sync_run_name
 from hub.service.hints import with_hint
@@ -49,7 +54,31 @@ async def pull_task(channel: str, run_id: str) -> PullResult:
 @task(name="push-batch", cache_policy=NO_CACHE,
       description="Claim one batch of due tickets and send it to SP4N-LAPOR!.")
 async def push_task(channels: list[str], run_id: str) -> dict[str, PushCounts]:
-    return await push_batch(current_hub(), channels, run_id)
+    flow_run_id = str(flow_run.get_id() or "") or None
+    return await push_batch(current_hub(), channels, run_id, flow_run_id=flow_run_id)
+
+
+def release_claims(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> None:
+    """A crashed or cancelled run gives its claims up now: the next run takes them over (with a
+    lookup) at once instead of waiting out the lease. A SIGKILL runs no hook; a sibling on the same
+    host then proves the process gone, elsewhere the lease runs out."""
+    release_flow_run(current_hub().engine, str(flow_run.id), f"flow run {state.name}")
+
+
+async def release_ended_runs(hub: Hub) -> None:
+    """Holders serving a flow run Prefect knows crashed or was cancelled (a SIGKILL'd worker on
+    another host, whose hooks never ran) are released, so this run takes their rows at once."""
+    ids = held_by_flow_runs(hub.engine)
+    if not ids:
+        return
+    async with get_client() as client:
+        for run_id in ids:
+            try:
+                run = await client.read_flow_run(UUID(run_id))
+            except (ObjectNotFound, ValueError):
+                continue
+            if run.state_type in (StateType.CRASHED, StateType.CANCELLED):
+                release_flow_run(hub.engine, run_id, f"flow run {run.state_type.value.lower()}")
 
 
 async def publish(hub: Hub, summary: SyncSummary) -> None:
@@ -60,6 +89,7 @@ async def publish(hub: Hub, summary: SyncSummary) -> None:
 
 
 @flow(name="lapor-hub-sync", flow_run_name=sync_run_name, log_prints=False,
+      on_crashed=[release_claims], on_cancellation=[release_claims],
       description="Pull the channels' new and changed complaints and send each to SP4N-LAPOR! "
       "exactly once. Fails when any channel could not be synced (the others still are).")
 async def sync_flow(channels: list[str] | None = None) -> Any:
@@ -72,6 +102,7 @@ async def sync_flow(channels: list[str] | None = None) -> Any:
     hub: Hub = current_hub()
     names = hub.check_channels(channels)
     rid = run_id()
+    await release_ended_runs(hub)
     pulls_done = asyncio.Event()
 
     async def pull_all() -> list[PullResult | BaseException]:

@@ -53,7 +53,8 @@ DOCS = {
     "overlap_s": "re-read this long before the watermark (dedup makes it cheap)",
     "push_batch_size": "tickets per push task (one claimed batch)",
     "push_concurrency": "POSTs to LAPOR! in flight",
-    "sending_lease_s": "a row left `sending` longer is taken over (by lookup first)",
+    "sending_lease_s": "a live holder renews it every 10 s; a row whose holder went quiet longer "
+                       "is taken over (by lookup first); a holder proved dead at once",
     "ambiguous_settle_s": "after a POST without answer, wait this long before the lookup",
     "max_push_attempts": "then the ticket goes to quarantine with its history",
     "retry_base_s": "first wait before a ticket is pushed again",

@@ -143,11 +143,12 @@ class Settings(BaseSettings):
     # Pull: records per page and how far back each incremental run re-reads (dedup makes it cheap).
     page_size: int = 200
     overlap_s: float = 60.0
-    # Push: tickets per Prefect task, POSTs in flight, and the lease after which a ``sending``
-    # row is considered abandoned by a crashed worker and resolved by lookup.
+    # Push: tickets per Prefect task, POSTs in flight, and the lease: a live holder renews it
+    # every third of it, so a ``sending`` row whose holder went quiet that long is taken over
+    # (by lookup). A holder proved dead (same host) or crashed (Prefect) is taken over at once.
     push_batch_size: int = 500
     push_concurrency: int = 32
-    sending_lease_s: float = 300.0
+    sending_lease_s: float = 30.0
     ambiguous_settle_s: float = 120.0
     max_push_attempts: int = 8
     retry_base_s: float = 30.0

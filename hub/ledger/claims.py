@@ -3,8 +3,11 @@
 Only the worker whose token is on a row may move it out of ``sending``. A claim is one
 ``UPDATE … WHERE state = …``: on PostgreSQL the second of two concurrent claimers re-reads the row
 after the first commits, sees it is no longer claimable and gets nothing; on SQLite writers are
-serialised. Rows left in ``sending`` past the lease (a crashed or killed worker) are claimed again
-with ``needs_lookup`` so LAPOR! is asked before any new POST.
+serialised. A token's holder (``hub.ledger.holders``) renews a heartbeat while it pushes; rows in
+``sending`` whose holder was released (proved gone, or its Prefect flow run crashed) or stopped
+renewing for longer than the lease are claimed again with ``needs_lookup``, so LAPOR! is asked
+before any new POST. Rows without a holder (written before holders existed) fall back to the
+age of ``claimed_at``.
 """
 
 from __future__ import annotations
@@ -14,11 +17,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, case, or_, update
+from sqlalchemy import Engine, and_, case, exists, or_, update
 from sqlmodel import Session, col, select
 
 from hub.core.models import Ticket
-from hub.ledger.tables import AuditRow, QuarantineRow, SendState, TicketRow, utcnow
+from hub.ledger.tables import (
+    AuditRow,
+    ClaimHolderRow,
+    QuarantineRow,
+    SendState,
+    TicketRow,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -63,9 +73,15 @@ Outcome = Sent | Retry | Quarantine
 
 def _claimable(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
     stale = now - timedelta(seconds=lease_s)
+    holder = ClaimHolderRow
+    lost = exists().where(col(holder.token) == TicketRow.claim_token,
+                          or_(col(holder.released_at).is_not(None),
+                              col(holder.heartbeat_at) < stale))
+    orphan = and_(~exists().where(col(holder.token) == TicketRow.claim_token),
+                  col(TicketRow.claimed_at) < stale)
     return or_(
         and_(col(TicketRow.state) == SendState.pending, col(TicketRow.next_attempt_at) <= now),
-        and_(col(TicketRow.state) == SendState.sending, col(TicketRow.claimed_at) < stale),
+        and_(col(TicketRow.state) == SendState.sending, or_(lost, orphan)),
     )
 
 
@@ -86,11 +102,18 @@ def claim_batch(
     lease_s: float,
     channels: list[str] | None = None,
     now: datetime | None = None,
+    held: bool = False,
 ) -> list[Claimed]:
+    """Claim up to ``limit`` due rows for ``token``. With ``held``, only while the token's holder
+    row exists unreleased: a holder released under it (a hook, a sibling's verdict) claims no more.
+    """
     now = now or utcnow()
     where = _claimable(now, lease_s)
     if channels:
         where = and_(where, col(TicketRow.channel).in_(channels))
+    if held:
+        where = and_(where, exists().where(col(ClaimHolderRow.token) == token,
+                                            col(ClaimHolderRow.released_at).is_(None)))
     with Session(engine) as session:
         pick = select(TicketRow.id).where(where).order_by(col(TicketRow.id)).limit(limit)
         if engine.dialect.name == "postgresql":

@@ -4,7 +4,7 @@
 running: a run left ``Pending``/``Running`` belonged to a worker that is gone (a clean stop mid-run,
 a kill, a crash). It is marked ``Crashed`` — its deployment's concurrency slot is released with it
 (Prefect's release rule runs on that transition; slots whose leases a restarted server forgot
-are freed too), and the leases of the ledger rows it had claimed end at once, so the next run takes
+are freed too), and the leases of the ledger rows it had claimed are released at once, so the next run takes
 them over by lookup first (``hub/ledger/claims.py``). Runs that fell due while the hub was down
 collapse into one catch-up run per deployment: the newest stays, the others end ``Cancelled``
 named ``Skipped`` with the reason — the catch-up pulls everything since the watermark anyway, so a
@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
-from hub.ledger.tables import SendState, TicketRow
+from hub.ledger.tables import ClaimHolderRow, SendState, TicketRow, utcnow
 from hub.service.deployments import WORK_POOL
 
 CRASHED = "its worker is gone (found by `lapor-hub serve` at start-up)"
@@ -85,15 +85,17 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def release_claims(engine: Engine) -> int:
-    """End the lease of every ``sending`` row now instead of after ``sending_lease_s``: no worker
-    of ours is alive to finish them. The next claim asks LAPOR! first (``needs_lookup``), so a
-    POST that did happen is found, never sent again."""
+    """Release every claim holder now instead of after the lease: no worker of ours is alive to
+    finish its rows (rows of the time before holders: their claim ages out at once). The next
+    claim asks LAPOR! first (``needs_lookup``), so a POST that did happen is never sent again."""
     with Session(engine) as session:
-        result = session.exec(update(TicketRow)
-                              .where(col(TicketRow.state) == SendState.sending)
-                              .values(claimed_at=EPOCH))
+        released = session.execute(
+            update(ClaimHolderRow).where(col(ClaimHolderRow.released_at).is_(None))
+            .values(released_at=utcnow(), release_reason="serve restarted: its workers are gone"))
+        session.execute(update(TicketRow).where(col(TicketRow.state) == SendState.sending)
+                        .values(claimed_at=EPOCH))
         session.commit()
-        return int(result.rowcount or 0)
+        return int(getattr(released, "rowcount", 0) or 0)
 
 
 def recover(api_url: str, say: Callable[[str], None] = lambda _: None,
@@ -129,4 +131,4 @@ if __name__ == "__main__":  # run by serve with its children's settings, before 
 
     ledger = make_engine(get_settings().database_url)
     init_db(ledger)
-    sys.stdout.write(f"released {release_claims(ledger)} claim(s) of gone workers\n")
+    sys.stdout.write(f"released {release_claims(ledger)} claim holder(s) of gone workers\n")
