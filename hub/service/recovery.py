@@ -5,10 +5,10 @@ running: a run left ``Pending``/``Running`` belonged to a worker that is gone (a
 a kill, a crash). It is marked ``Crashed`` — its deployment's concurrency slot is released with it
 (Prefect's release rule runs on that transition; slots whose leases a restarted server forgot
 are freed too), and the holders of the ledger rows it had claimed are released at once, so the
-next run takes them over by lookup first (``hub/ledger/claims.py``). Runs that fell due while the hub was down
-collapse into one catch-up run per deployment: the newest stays, the others end ``Cancelled``
-named ``Skipped`` with the reason — the catch-up pulls everything since the watermark anyway, so a
-storm of late runs would only queue behind each other.
+next run takes them over by lookup first (``hub/ledger/claims.py``). Runs that fell due while
+the hub was down collapse into one catch-up run per deployment: the newest stays, the others end
+``Cancelled`` named ``Skipped`` with the reason — the catch-up pulls everything since the
+watermark anyway, so a storm of late runs would only queue behind each other.
 """
 
 from __future__ import annotations
