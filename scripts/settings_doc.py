@@ -61,6 +61,16 @@ DOCS = {
     "retry_max_s": "longest wait between pushes of a ticket",
     "identity_cache_ttl_s": "how long a Dukcapil answer is reused",
     "officer_check_s": "how often an instansi's officer is checked in SIASN",
+    "open311.public_url": "what Open311 `discovery.json` announces as the endpoint",
+    "open311.contact": "contact shown in Open311 discovery",
+    "open311.key_service": "where integrators get an Open311 API key",
+    "open311.default_jurisdiction": "the city assumed when a call names none (none: "
+                                    "`jurisdiction_id` required)",
+    "open311.public_read": "Open311 GETs without a key allowed (public view only)",
+    "console.secret": "key signing the web console's session cookies (secret; random per "
+                      "process when unset: sessions end with a restart)",
+    "console.session_hours": "how long a console sign-in lasts",
+    "console.prefect_ui_url": "the Prefect UI the console links to",
     "limits.lapor_per_s": "LAPOR! requests per second, shared by all workers",
     "limits.dukcapil_daily_quota": "Dukcapil calls per (rolling) day, shared by all workers",
     "limits.dukcapil_hours": "Dukcapil access hours, WIB (`06:00-18:00`)",

@@ -55,16 +55,17 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the 12 hex digits 
 
 def api(host: Annotated[str | None, typer.Option(help="[LAPOR_HUB_API__HOST]")] = None,
         port: Annotated[int | None, typer.Option(help="[LAPOR_HUB_API__PORT]")] = None) -> None:
-    """Serve the read API alone (``/api/v1``, docs at ``/docs``, Prometheus ``/metrics``)."""
+    """Serve the web console at ``/``, the read API under ``/api/v1`` (docs at ``/docs``) and
+    Prometheus ``/metrics``."""
     import uvicorn
 
-    from hub.api.app import create_app
+    from hub.console.app import create_console_app
     from hub.service.metrics import add_metrics
 
     hub = _hub()
     s = hub.settings.api
-    uvicorn.run(add_metrics(create_app(hub), hub), host=host or s.host, port=port or s.port,
-                log_level="warning")
+    uvicorn.run(add_metrics(create_console_app(hub), hub), host=host or s.host,
+                port=port or s.port, log_level="warning", proxy_headers=True)
 
 
 def remind() -> None:

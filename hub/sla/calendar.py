@@ -42,6 +42,7 @@ class Span:
 class WorkingCalendar:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Jakarta"))
     _years: dict[int, set[date]] = field(default_factory=dict, repr=False)
+    _counts: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     def holidays_of(self, year: int) -> set[date]:
         if year not in self._years:
@@ -77,14 +78,41 @@ class WorkingCalendar:
         if end <= start:
             return 0.0
         a, b = self.local(start), self.local(end)
-        total, day = 0.0, a.date()
-        while day <= b.date():
-            if self.is_working_day(day):
-                lo = max(a, self._midnight(day))
-                hi = min(b, self._midnight(day + DAY))
-                total += max(0.0, (hi - lo).total_seconds())
-            day += DAY
-        return total
+        first, last = a.date(), b.date()
+        if first == last:
+            return (b - a).total_seconds() if self.is_working_day(first) else 0.0
+        # The partial first and last days, and whole working days in between from per-year
+        # running counts: a ticket open for months costs a few lookups, not a walk per day.
+        total = (self._midnight(first + DAY) - a).total_seconds() if self.is_working_day(
+            first) else 0.0
+        if self.is_working_day(last):
+            total += (b - self._midnight(last)).total_seconds()
+        return total + DAY_S * self.working_days_between(first + DAY, last)
+
+    def working_days_between(self, first: date, last: date) -> int:
+        """How many working days fall in ``[first, last)``."""
+        if last <= first:
+            return 0
+        count = -self._before(first) + self._before(last)
+        for year in range(first.year, last.year):
+            count += self._running(year)[-1]
+        return count
+
+    def _before(self, day: date) -> int:
+        """Working days of ``day``'s year that come before it."""
+        return self._running(day.year)[day.timetuple().tm_yday - 1]
+
+    def _running(self, year: int) -> list[int]:
+        """``[k]`` = working days among the first ``k`` days of ``year``."""
+        running = self._counts.get(year)
+        if running is None:
+            running, total = [0], 0
+            start = date(year, 1, 1).toordinal()
+            for ordinal in range(start, date(year, 12, 31).toordinal() + 1):
+                total += self.is_working_day(date.fromordinal(ordinal))
+                running.append(total)
+            self._counts[year] = running
+        return running
 
     def elapsed(self, start: datetime, end: datetime, unit: Unit) -> float:
         """Time from ``start`` to ``end`` in ``unit`` (working days count only working time)."""

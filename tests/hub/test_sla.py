@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.core.models import LaporStatus as S
 from hub.sla.calendar import Span, Unit, WorkingCalendar
@@ -136,3 +138,34 @@ def test_broken_sla_file_fails_with_line_and_expectation(tmp_path: Path) -> None
                    "      - {name: a, from: nowhere, within: {weeks: 1}, done_when: [selesai]}\n")
     with pytest.raises(SlaFileError, match=r"sla.yaml:6: at sources.x.stages.0.within"):
         load_rules(bad)
+
+
+def _walked_seconds(cal: WorkingCalendar, start: datetime, end: datetime) -> float:
+    """The definition, day by day: what the running counts must agree with."""
+    a, b = cal.local(start), cal.local(end)
+    total, day = 0.0, a.date()
+    while day <= b.date():
+        if cal.is_working_day(day):
+            lo = max(a, datetime.combine(day, datetime.min.time(), tzinfo=cal.tz))
+            hi = min(b, datetime.combine(day + timedelta(days=1), datetime.min.time(),
+                                         tzinfo=cal.tz))
+            total += max(0.0, (hi - lo).total_seconds())
+        day += timedelta(days=1)
+    return total
+
+
+@given(start=st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(2028, 12, 31),
+                          timezones=st.just(WIB)),
+       length=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=800)))
+@settings(max_examples=300, deadline=None)
+def test_working_seconds_agree_with_walking_the_calendar_day_by_day(
+        start: datetime, length: timedelta) -> None:
+    walked = _walked_seconds(CAL, start, start + length)
+    assert CAL.working_seconds(start, start + length) == pytest.approx(walked, abs=1e-6)
+
+
+def test_working_days_between_counts_cuti_bersama_and_year_ends() -> None:
+    # 24 Dec 2025 (Wed) to 2 Jan 2026 (Fri), [first, last): 25 Dec Christmas, 26 Dec cuti
+    # bersama, weekend, 1 Jan New Year: working days left are 24, 29, 30 and 31 Dec.
+    assert CAL.working_days_between(date(2025, 12, 24), date(2026, 1, 2)) == 4
+    assert CAL.working_days_between(date(2026, 1, 2), date(2026, 1, 2)) == 0
