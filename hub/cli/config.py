@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.cli.errors import _redact, describe_config_error
-from hub.core.settings import Settings, env_file, get_settings
+from hub.core.settings import HttpSystem, Settings, env_file, get_settings
 
 config_app = typer.Typer(no_args_is_help=True, help="Check the configuration.")
 # Piped (CI, a deploy script): wide enough that no row wraps.
@@ -87,7 +87,7 @@ async def system_problems(settings: Settings) -> list[str]:
     from hub.mapping.loader import channels as mapped
 
     for channel in mapped(settings.mappings_dir):
-        if not hasattr(settings, channel):
+        if not isinstance(getattr(settings, channel, None), HttpSystem):
             continue  # a channel that pushes to the intake: nothing to reach
         try:
             async with open_source(channel, settings) as source:
