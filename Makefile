@@ -20,6 +20,7 @@ demo: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	PYTHONPATH=. $(VENV)/bin/python scripts/settings_doc.py --check
 
 typecheck: setup
 	$(VENV)/bin/mypy hub connectors flows simulators bench

@@ -14,6 +14,8 @@ from prefect.cache_policies import NO_CACHE
 
 from hub.reminders.run import RoundOutcome, remind_round
 from hub.report.figures import compute, to_markdown
+from hub.service.flow_runs import reminders_run_name
+from hub.service.run_logging import configure_run_logging
 from hub.service.runtime import current_hub
 
 
@@ -30,8 +32,16 @@ def figures_task(period: str) -> str:
     return markdown
 
 
-@flow(name="lapor-hub-reminders", log_prints=False)
+@flow(name="lapor-hub-reminders", flow_run_name=reminders_run_name, log_prints=False,
+      description="SLA reminders and escalations (once per ticket and stage), then the month's "
+      "tickets and SLA compliance as a markdown artifact.")
 def reminders_flow(period: str | None = None) -> RoundOutcome:
+    """One reminder round.
+
+    Args:
+        period: Month of the figures, e.g. "2026-10"; empty for the current month.
+    """
+    configure_run_logging()
     outcome = reminders_task()
     figures_task(period or datetime.now(UTC).strftime("%Y-%m"))
     return outcome

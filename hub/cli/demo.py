@@ -92,6 +92,27 @@ def _two_way(console: Console, urls: dict[str, str]) -> None:
     show_status(as_json=False)
 
 
+def _demo_ledger(console: Console) -> None:
+    """A fresh ledger per demo: the simulators start empty each time, and an old ledger would
+    hold tickets (and cursors) of simulators that no longer exist — nothing would reach LAPOR!."""
+    from dotenv import dotenv_values
+
+    from hub.core.settings import env_file
+
+    key = "LAPOR_HUB_DATABASE_URL"
+    if os.environ.get(key) or dotenv_values(env_file()).get(key):
+        console.print(f"[yellow]reusing the ledger you chose ({key}); the simulators start "
+                      "empty, so run `lapor-hub cursor reset <channel>` or unset it for a fresh "
+                      "demo[/]")
+        return
+    ledger = PROJECT_ROOT / "var" / "sandbox" / "demo-ledger.db"
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    for stale in ledger.parent.glob("demo-ledger.db*"):
+        stale.unlink()
+    os.environ[key] = f"sqlite:///{ledger}"
+    console.print(f"fresh sandbox ledger: {ledger} (made anew by every demo)")
+
+
 def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: float = 0.03) -> int:
     from hub.cli.main import run_sync_command
 
@@ -99,6 +120,7 @@ def run_demo(console: Console, tickets: int = 200, seed: int = 42, bad_rate: flo
     # environment (or a user's .env, read later by the settings) are not overridden.
     load_dotenv(PROJECT_ROOT / "sandbox.env", override=False)
     console.rule("[bold]lapor-hub demo")
+    _demo_ledger(console)
     console.print(f"starting sandbox simulators ({tickets} tickets per channel, seed {seed})…")
     with simulators_process(seed=seed, n=tickets, bad_rate=bad_rate) as urls:
         for name, url in urls.items():

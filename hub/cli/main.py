@@ -12,6 +12,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from hub.cli.config import config_app
+from hub.cli.cursor import cursor_app
+from hub.cli.errors import HubTyper
+from hub.cli.flowrun import run_flow
 from hub.cli.officers import officers_app
 from hub.cli.quarantine import quarantine_app
 from hub.cli.render import render_status, render_summary, render_unsettled
@@ -21,16 +25,19 @@ from hub.ledger.queries import ledger_status, state_counts
 from hub.ledger.unsettled import describe as describe_unsettled
 from hub.ledger.unsettled import unsettled
 from hub.privacy.logging import configure_logging, safe_message
+from hub.service.hints import with_hint
 from hub.service.prefect_env import configure_prefect_env
 from hub.sync.pipeline import Hub, SyncSummary
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = HubTyper(no_args_is_help=True, add_completion=False,
                   help="Sync local complaint channels into SP4N-LAPOR!, exactly once.")
 # Piped output (CI, `make demo | tee`) gets a width that fits the summary table.
 console = Console(stderr=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(officers_app, name="officers")
+app.add_typer(cursor_app, name="cursor")
+app.add_typer(config_app, name="config")
 register_view_commands(app)  # apikey, api, remind, report
 
 
@@ -68,14 +75,16 @@ def sync(
     all_channels: Annotated[bool, typer.Option("--all", help="every configured channel")] = False,
     prefect: Annotated[bool, typer.Option(help="run as a Prefect flow (local mode "
                                           "unless PREFECT_API_URL is set)")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="the summary as JSON")] = False,
 ) -> None:
     """One sync run: pull new and changed tickets, push them to SP4N-LAPOR!."""
-    code = run_sync_command(channels, all_channels, prefect)
+    code = run_sync_command(channels, all_channels, prefect, as_json)
     if code:
         raise typer.Exit(code)
 
 
-def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bool) -> int:
+def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bool,
+                     as_json: bool = False) -> int:
     if not channels and not all_channels:
         err.print("name one or more channels, or use --all")
         return 2
@@ -95,8 +104,12 @@ def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bo
         done.set()
         if watcher.is_alive():
             watcher.join()
-    render_summary(console, summary, hub.engine)
+    if as_json:
+        console.print_json(summary.model_dump_json())
+    else:
+        render_summary(console, summary, hub.engine)
     for channel, message in summary.errors.items():
+        message = with_hint(channel, message, hub.settings)
         err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
     left = unsettled(hub.engine, names, hub.settings.sending_lease_s)
     if left:
@@ -120,7 +133,8 @@ def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
     from hub.service.runtime import use_hub
 
     use_hub(hub)
-    return asyncio.run(sync_flow(names))
+    _ok, summary = run_flow(sync_flow(names, return_state=True))
+    return summary  # type: ignore[no-any-return]
 
 
 @app.command()
@@ -148,6 +162,7 @@ def reconcile(
     channels: Annotated[list[str] | None, typer.Argument(help="channels to pull first")] = None,
     rounds: Annotated[int, typer.Option(help="rounds to run, one after another")] = 1,
     prefect: Annotated[bool, typer.Option(help="run as a Prefect flow")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="each round's summary as JSON")] = False,
 ) -> None:
     """Two-way status sync: LAPOR! changes to the channels, channel changes to LAPOR!."""
     from hub.cli.render import render_reconcile
@@ -161,12 +176,15 @@ def reconcile(
             from hub.service.runtime import use_hub
 
             use_hub(hub)
-            summary = asyncio.run(reconcile_flow(names))
+            _ok, summary = run_flow(reconcile_flow(names, return_state=True))
         else:
             from hub.reconcile.round import reconcile as run_round
 
             summary = asyncio.run(run_round(hub, names))
-        render_reconcile(console, summary)
+        if as_json:
+            console.print_json(summary.model_dump_json())
+        else:
+            render_reconcile(console, summary)
     if summary.errors:
         raise typer.Exit(1)
 
@@ -196,10 +214,18 @@ def serve(
     prefect_db: Annotated[str | None, typer.Option(help="Prefect's database, e.g. "
                           "postgresql+asyncpg://…; default SQLite under var/")] = None,
     fast_path: Annotated[bool, typer.Option(help="intake also syncs in-process")] = False,
+    host: Annotated[str | None, typer.Option(help="Prefect server bind address "
+                    "[LAPOR_HUB_SERVE__HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Prefect server port "
+                    "[LAPOR_HUB_SERVE__PREFECT_PORT]")] = None,
 ) -> None:
     """Prefect server, work pool, deployments, worker(s), intake; until Ctrl-C."""
     from hub.service.serve import StackConfig
     from hub.service.serve import serve as run_serve
 
-    config = StackConfig(workers=workers, prefect_db_url=prefect_db, fast_path=fast_path)
+    s = get_settings()
+    config = StackConfig(workers=workers, prefect_db_url=prefect_db, fast_path=fast_path,
+                         host=host or s.serve.host, prefect_port=port or s.serve.prefect_port,
+                         intake_host=s.intake.host, intake_port=s.intake.port,
+                         data_dir=s.serve.data_dir)
     raise typer.Exit(run_serve(config, lambda line: console.print(line), simulate=simulate))

@@ -98,6 +98,7 @@ def replay_command(
     entry_id: Annotated[int | None, typer.Argument(metavar="[ID]")] = None,
     reason: Annotated[str | None, typer.Option(help="replay every open entry with it")] = None,
     channel: Annotated[str | None, typer.Option(help="with --reason: only this channel")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="outcomes as JSON")] = False,
 ) -> None:
     """Run the stored raw record through the current schema and mapping again."""
     if (entry_id is None) == (reason is None):
@@ -110,9 +111,17 @@ def replay_command(
     except (QuarantineNotFound, ValueError) as exc:
         err.print(f"[red]{safe_message(exc)}[/]")
         raise typer.Exit(1) from exc
-    _report(outcomes)
+    if as_json:
+        console.print_json(json.dumps([_outcome(o) for o in outcomes]))
+    else:
+        _report(outcomes)
     if any(not o.replayed for o in outcomes):
         raise typer.Exit(1)
+
+
+def _outcome(o: ReplayOutcome) -> dict[str, object]:
+    return {"id": o.id, "channel": o.channel, "source_id": o.source_id, "replayed": o.replayed,
+            "reason": o.reason, "detail": safe_message(Exception(o.detail)) if o.detail else None}
 
 
 def _report(outcomes: list[ReplayOutcome]) -> None:

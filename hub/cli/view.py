@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -52,15 +53,19 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the 12 hex digits 
     console.print("revoked")
 
 
-def api(host: Annotated[str, typer.Option()] = "127.0.0.1",
-        port: Annotated[int, typer.Option()] = 8702) -> None:
-    """Serve the web console at ``/`` and the read API under ``/api/v1`` (docs at ``/docs``)."""
+def api(host: Annotated[str | None, typer.Option(help="[LAPOR_HUB_API__HOST]")] = None,
+        port: Annotated[int | None, typer.Option(help="[LAPOR_HUB_API__PORT]")] = None) -> None:
+    """Serve the web console at ``/``, the read API under ``/api/v1`` (docs at ``/docs``) and
+    Prometheus ``/metrics``."""
     import uvicorn
 
     from hub.console.app import create_console_app
+    from hub.service.metrics import add_metrics
 
-    uvicorn.run(create_console_app(_hub()), host=host, port=port, log_level="warning",
-                proxy_headers=True)
+    hub = _hub()
+    s = hub.settings.api
+    uvicorn.run(add_metrics(create_console_app(hub), hub), host=host or s.host,
+                port=port or s.port, log_level="warning", proxy_headers=True)
 
 
 def remind() -> None:
@@ -72,7 +77,8 @@ def remind() -> None:
 
 
 def report(
-    period: Annotated[str, typer.Option(help="a month, e.g. 2026-10")],
+    period: Annotated[str | None, typer.Option(help="a month, e.g. 2026-10; default: the "
+                                               "current month")] = None,
     out: Annotated[Path, typer.Option(help="HTML file to write")] = Path("report.html"),
 ) -> None:
     """A self-contained HTML report (charts inline, opens offline) for one month."""
@@ -80,7 +86,8 @@ def report(
     from hub.view.period import PeriodError
 
     try:
-        path = write_report(_hub().engine, period, out)
+        month = period or datetime.now(UTC).strftime("%Y-%m")
+        path = write_report(_hub().engine, month, out)
     except PeriodError as exc:
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc

@@ -1,11 +1,15 @@
-"""Typed settings from the environment (prefix ``LAPOR_HUB_``), a ``.env`` file or defaults.
+"""Typed settings from the environment (prefix ``LAPOR_HUB_``), an env file or defaults.
 
 Nested systems use ``__``: ``LAPOR_HUB_LAPOR__BASE_URL``, ``LAPOR_HUB_LAPOR__TOKEN``. The defaults
 point at the sandbox simulators on loopback; production overrides base URLs and secrets only.
+The env file is ``$LAPOR_HUB_ENV_FILE``, else ``.env`` in the install's root — never the working
+directory, so a cron or systemd job started elsewhere reads the same file. Each field's
+``description`` is the README's settings table (``python -m hub.core.settings_doc``).
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,6 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENV_FILE_VAR = "LAPOR_HUB_ENV_FILE"
+
+
+def env_file() -> Path:
+    """The env file the settings read: ``$LAPOR_HUB_ENV_FILE``, else ``<install root>/.env``."""
+    return Path(os.environ.get(ENV_FILE_VAR) or PROJECT_ROOT / ".env").expanduser()
 
 
 class HttpSystem(BaseModel):
@@ -127,6 +137,23 @@ class IntakeSettings(BaseModel):
         return self.body_bytes.get(channel, self.max_body_bytes)
 
 
+class ServeSettings(BaseModel):
+    """``lapor-hub serve``: where Prefect's server listens and where serve keeps its state."""
+
+    host: str = Field("127.0.0.1", description="address the Prefect server binds (0.0.0.0: "
+                      "reachable by workers on other machines)")
+    prefect_port: int = Field(4200, description="Prefect server and UI port")
+    data_dir: Path = Field(PROJECT_ROOT / "var", description="serve's state: Prefect's "
+                           "database (prefect-serve/), logs (serve/); the same from any cwd")
+
+
+class ApiSettings(BaseModel):
+    """The read API (``lapor-hub api``)."""
+
+    host: str = Field("127.0.0.1", description="address the read API binds")
+    port: int = Field(8702, description="read API port (`/api/v1`, `/metrics`)")
+
+
 class Open311Settings(BaseModel):
     """Open311 GeoReport v2 under ``/open311/v2`` on the intake's HTTP service (hub/open311/)."""
 
@@ -157,7 +184,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LAPOR_HUB_",
         env_nested_delimiter="__",
-        env_file=".env",
+        env_file=None,  # get_settings() passes env_file(): never the working directory
         extra="ignore",
     )
 
@@ -177,6 +204,8 @@ class Settings(BaseSettings):
     dukcapil: DukcapilSystem = DukcapilSystem()
     siasn: SiasnSystem = SiasnSystem()
     intake: IntakeSettings = IntakeSettings()
+    serve: ServeSettings = ServeSettings()
+    api: ApiSettings = ApiSettings()
     # Setting path → Prefect Secret block name, resolved at start (hub/secrets.py).
     secret_blocks: dict[str, str] = {}
     notify: NotifySystem = NotifySystem()
@@ -210,4 +239,4 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())

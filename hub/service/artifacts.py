@@ -10,6 +10,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from hub.ledger.tables import QuarantineRow
+from hub.privacy.masking import scrub_text
+from hub.sync.pipeline import ChannelSummary
 
 
 def quarantine_counts(
@@ -64,3 +66,17 @@ def quarantine_markdown(
         "or the source: `lapor-hub quarantine replay --reason <reason>`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def channel_markdown(engine: Engine, run_id: str, channel: ChannelSummary) -> str:
+    """One channel's part of a sync run: its counts, its error if any, what it quarantined."""
+    c = channel.model_dump()
+    name = c.pop("channel")
+    error = c.pop("error")
+    lines = [f"# {name}: {'FAILED' if error else 'synced'}", ""]
+    if error:
+        lines += [f"**Could not sync:** {scrub_text(str(error))}", ""]
+    lines += ["| " + " | ".join(c) + " |", "|" + "---|" * len(c),
+              "| " + " | ".join(str(v) for v in c.values()) + " |", ""]
+    body = quarantine_markdown(engine, run_id, [name]).replace("# Quarantine", "## Quarantine")
+    return "\n".join(lines) + "\n" + body

@@ -107,6 +107,44 @@ def scheduled_deployment(name: str, entrypoint: str, cron: str,
     }
 
 
+HUB_FLOWS = ["lapor-hub-sync", "lapor-hub-reconcile", "lapor-hub-reminders"]
+
+
+def alert_deployment() -> dict[str, Any]:
+    """The automation that tells operators about a failed or crashed hub run (never about its
+    own runs: an alert that fails must not alert about itself)."""
+    return {
+        "name": "alert-failed-runs",
+        "description": "Notify operators through the hub's notification channel when a sync, "
+        "reconcile or reminders run ends Failed or Crashed.",
+        "entrypoint": "flows/alerts.py:alert_flow",
+        "tags": ["lapor-hub", "alerts"],
+        "work_pool": {"name": WORK_POOL},
+        "triggers": [
+            {
+                "type": "event",
+                "enabled": True,
+                "match": {"prefect.resource.id": "prefect.flow-run.*"},
+                "match_related": {"prefect.resource.role": "flow",
+                                  "prefect.resource.name": HUB_FLOWS},
+                "expect": ["prefect.flow-run.Failed", "prefect.flow-run.Crashed"],
+                "posture": "Reactive",
+                "threshold": 1,
+                "within": 0,
+                "parameters": {"flow_run_id": "{{ event.resource.id }}"},
+            }
+        ],
+    }
+
+
+# `prefect deploy` creates the upstream limits; a worker anywhere runs the code installed at
+# $LAPOR_HUB_HOME on its own machine (the Dockerfile's image sets it; resolved at run time).
+BUILD = [{"prefect.deployments.steps.run_shell_script": {
+    "id": "limits", "script": "python -m hub.sync.limits", "stream_output": True}}]
+PULL = [{"prefect.deployments.steps.set_working_directory": {
+    "directory": "{{ $LAPOR_HUB_HOME }}"}}]
+
+
 def existing_crons(text: str | None) -> dict[str, str]:
     if not text:
         return {}
@@ -129,7 +167,10 @@ def render(root: Path = PROJECT_ROOT, current: str | None = None) -> str:
         if (root / module).exists() and (function := _flow_function(root / module)):
             deployments.append(scheduled_deployment(
                 name, f"{module}:{function}", crons.get(name, cron), description))
-    body = {"name": "lapor-hub", "prefect-version": "3.8.8", "deployments": deployments}
+    if (root / "flows" / "alerts.py").exists():
+        deployments.append(alert_deployment())
+    body = {"name": "lapor-hub", "prefect-version": "3.8.8", "build": BUILD, "push": None,
+            "pull": PULL, "deployments": deployments}
     return HEADER + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -7,6 +7,7 @@ default; and with no network, telemetry only produces errors. Users' own values 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hub.core.settings import PROJECT_ROOT
 
@@ -21,3 +22,6 @@ DEFAULTS = {
 def configure_prefect_env() -> None:
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # Local mode's ephemeral API server cannot start without its home (a checkout without
+    # var/, e.g. with a PostgreSQL ledger): it would time out after 90 s instead.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)

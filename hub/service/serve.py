@@ -25,6 +25,7 @@ import httpx
 
 from hub.core.settings import PROJECT_ROOT
 from hub.service.deployments import WORK_POOL
+from hub.service.recovery import recover
 from hub.service.sandbox import deliver_112, sandbox_env
 
 Say = Callable[[str], None]
@@ -41,9 +42,11 @@ class Child:
 @dataclass
 class StackConfig:
     root: Path = PROJECT_ROOT
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # Prefect server's bind address (0.0.0.0: workers elsewhere)
     prefect_port: int = 4200
+    intake_host: str = "127.0.0.1"
     intake_port: int = 8700
+    data_dir: Path | None = None  # None: <root>/var; Prefect's DB and logs live under it
     # Prefect's own database; None: SQLite under var/. PostgreSQL: postgresql+asyncpg://…
     prefect_db_url: str | None = None
     workers: int = 1
@@ -51,30 +54,40 @@ class StackConfig:
     worker_limit: int | None = None  # flow runs one worker takes at once (None: no limit)
     fast_path: bool = False
     deployments: list[str] | None = None  # names in prefect.yaml; None: all of them
+    prefect_file: Path | None = None  # None: <root>/prefect.yaml
     env: dict[str, str] = field(default_factory=dict)  # extra environment for every child
     log_dir: Path | None = None
     startup_timeout_s: float = 120.0
 
     @property
+    def state_dir(self) -> Path:
+        return self.data_dir or self.root / "var"
+
+    @property
     def api_url(self) -> str:
-        return f"http://{self.host}:{self.prefect_port}/api"
+        return f"http://{_reachable(self.host)}:{self.prefect_port}/api"
 
     @property
     def intake_url(self) -> str:
-        return f"http://{self.host}:{self.intake_port}"
+        return f"http://{_reachable(self.intake_host)}:{self.intake_port}"
+
+
+def _reachable(host: str) -> str:
+    """Where this machine's own clients reach a server bound to ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
 
 
 class Stack:
     def __init__(self, config: StackConfig, say: Say = lambda _: None) -> None:
         self.config, self.say = config, say
         self.children: list[Child] = []
-        self.log_dir = config.log_dir or config.root / "var" / "serve"
+        self.log_dir = config.log_dir or config.state_dir / "serve"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.env = self._environment()
 
     def _environment(self) -> dict[str, str]:
         c = self.config
-        home = c.root / "var" / "prefect-serve"
+        home = c.state_dir / "prefect-serve"
         db = c.prefect_db_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}"
         env = {**os.environ, **c.env}
         env.update(
@@ -86,8 +99,11 @@ class Stack:
                 "PREFECT_WORKER_QUERY_SECONDS": str(c.worker_poll_s),
                 # A run queued behind its channel's running one retries every 2 s, not 30 s.
                 "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "2",
-                "LAPOR_HUB_INTAKE__HOST": c.host,
+                "LAPOR_HUB_INTAKE__HOST": c.intake_host,
                 "LAPOR_HUB_INTAKE__PORT": str(c.intake_port),
+                # prefect.yaml's pull step runs flows from here; its build step finds `python`.
+                "LAPOR_HUB_HOME": str(c.root),
+                "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             }
         )
         env.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
@@ -106,6 +122,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         child = Child(name, process, log_path, log)
         self.children.append(child)
@@ -162,7 +179,8 @@ class Stack:
         self.run([sys.executable, "-m", "hub.sync.limits"], "creating the upstream limits")
         names = [a for n in self.config.deployments or [] for a in ("--name", n)]
         which = names or ["--all"]
-        self.run([*_prefect(), "--no-prompt", "deploy", *which], "deploying prefect.yaml")
+        file = ["--prefect-file", str(self.config.prefect_file)] if self.config.prefect_file else []
+        self.run([*_prefect(), "--no-prompt", "deploy", *file, *which], "deploying prefect.yaml")
 
     def start_worker(self, n: int) -> Child:
         return self.spawn(
@@ -197,15 +215,23 @@ class Stack:
 
     def start(self, simulate: bool = False) -> None:
         c = self.config
-        self.say(f"Prefect server on {c.api_url} (logs in {self.log_dir})")
+        self.say(f"Prefect server on {c.host}:{c.prefect_port}, API {c.api_url}")
+        self.say(f"state in {c.state_dir} (Prefect database {self.env['PREFECT_HOME']}, "
+                 f"logs {self.log_dir})")
         self.start_server()
         self.say("work pool, upstream limits, deployments from prefect.yaml")
         self.prepare()
+        # Before any worker of ours takes a run again: their predecessors are all gone.
+        recover(c.api_url, self.say)
+        self.run([sys.executable, "-m", "hub.service.recovery"], "releasing claims")
         for n in range(1, c.workers + 1):
             self.start_worker(n)
         if simulate:
-            self.say("simulators on their sandbox ports")
             self.start_simulators()
+            for key, url in sorted(self.env.items()):
+                if key.startswith("LAPOR_HUB_") and key.endswith("__BASE_URL"):
+                    name = key.removeprefix("LAPOR_HUB_").removesuffix("__BASE_URL").lower()
+                    self.say(f"simulator {name}: {url}")
         self.start_intake()
         self.say(
             f"intake on {c.intake_url}/events/<channel>"
@@ -228,6 +254,16 @@ class Stack:
             _signal_group(child.process, signal.SIGKILL)
             child.log.close()
         self.children.clear()
+
+
+def _die_with_parent() -> None:
+    """A child killed with serve itself (SIGKILL, OOM) instead of living on holding its port:
+    the next ``serve`` could not start otherwise. Linux only; elsewhere a no-op."""
+    if sys.platform == "linux":
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _prefect() -> list[str]:
@@ -255,6 +291,9 @@ def serve(config: StackConfig, say: Say, simulate: bool = False) -> int:
     """Run until Ctrl-C/SIGTERM or until a child dies; returns the exit code."""
     if simulate:
         config.env = {**sandbox_env(config.root), **config.env}
+        ledger = config.env.get("LAPOR_HUB_DATABASE_URL")
+        say(f"sandbox: fresh ledger {ledger} (simulators start empty)" if ledger and "sandbox"
+            in ledger else "sandbox: reusing the ledger of LAPOR_HUB_DATABASE_URL")
     stopping: list[int] = []
     handler = lambda sig, _frame: stopping.append(sig)  # noqa: E731
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}

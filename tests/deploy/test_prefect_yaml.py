@@ -65,8 +65,11 @@ def test_edited_cron_survives_and_a_reconcile_flow_gets_its_deployment(tmp_path:
 
 
 def test_upstream_limits_are_no_ops_without_a_prefect_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    assert limits.lapor_throttle() is None and limits.dukcapil_gate() is None
+    with temporary_settings({PREFECT_API_URL: None}):
+        assert limits.lapor_throttle() is None and limits.dukcapil_gate() is None
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert limits.lapor_throttle() is not None
 
@@ -77,3 +80,24 @@ def test_dukcapil_access_hours_are_read_in_wib() -> None:
     assert not limits.within_hours("08:00-18:00", at_07_wib)
     assert limits.within_hours("22:00-08:00", at_07_wib)
     assert limits.within_hours("00:00-24:00", at_07_wib)
+
+
+def test_the_alert_automation_fires_on_a_failed_hub_run_and_never_on_its_own() -> None:
+    raw = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    model = PrefectYamlModel.model_validate(raw)
+    [alert] = [d for d in model.deployments if d.name == "alert-failed-runs"]
+    [trigger] = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
+                 for t in alert.triggers or []]
+    assert {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"} <= trigger.expect
+    run = Resource({"prefect.resource.id": "prefect.flow-run.1234"})
+    assert trigger.match.matches(run)
+    related = trigger.match_related
+    assert not isinstance(related, list)
+    assert related.matches(Resource({"prefect.resource.id": "prefect.flow.1",
+                                     "prefect.resource.role": "flow",
+                                     "prefect.resource.name": "lapor-hub-sync"}))
+    assert not related.matches(Resource({"prefect.resource.id": "prefect.flow.2",
+                                         "prefect.resource.role": "flow",
+                                         "prefect.resource.name": "lapor-hub-run-alert"}))
+    assert raw["pull"] == [{"prefect.deployments.steps.set_working_directory": {
+        "directory": "{{ $LAPOR_HUB_HOME }}"}}]

@@ -31,4 +31,4 @@ def test_sync_flow_pushes_once_and_publishes_a_summary_artifact(sandbox: Sandbox
             found = await client.read_artifacts()
             return [a.key or "" for a in found]
 
-    assert "sync-summary" in asyncio.run(artifacts())
+    assert "sync-sikesal" in asyncio.run(artifacts())

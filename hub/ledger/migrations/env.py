@@ -34,7 +34,10 @@ def run_migrations_online() -> None:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"),
+    # `alembic -x url=postgresql+psycopg://… upgrade head --sql`: SQL for that database's dialect.
+    url = (context.get_x_argument(as_dictionary=True).get("url")
+           or context.config.get_main_option("sqlalchemy.url"))
+    context.configure(url=url,
                       target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
