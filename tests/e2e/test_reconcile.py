@@ -257,7 +257,8 @@ async def test_siasn_outage_delays_assignment_but_not_the_sync(
     down = await _round(hub, ["sikesal"])
     assert "siasn" in down.errors and down.officers_assigned == 0
     assert down.new_states == 8
-    assert all(s.officer_state == "pending" for s in _states(hub).values())
+    pending = [s.officer_state for s in _states(hub).values()]
+    assert pending == ["pending"] * 8
     sandbox.faults("siasn", error_rate=0.0)
     sandbox.admin("siasn", "expire_tokens")  # the cached token is dead: refreshed on 401
     up = await _round(hub, ["sikesal"])
