@@ -106,13 +106,15 @@ def mutate(tree: Path, mutant: Mutant, timeout_s: float) -> Result:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref", help="a git ref to test instead of the working tree")
-    parser.add_argument("--only", default="", help="mutants whose name contains this")
+    parser.add_argument("--only", default="",
+                        help="mutants whose name contains one of these (comma-separated)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per mutant")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--check", action="store_true", help="only say which mutants apply")
     args = parser.parse_args()
-    mutants = [m for m in MUTANTS if args.only in m.name]
+    wanted = [part.strip() for part in args.only.split(",")]
+    mutants = [m for m in MUTANTS if any(part in m.name for part in wanted)]
     if args.check:
         with tempfile.TemporaryDirectory(prefix="lapor-hub-mutation-") as tmp:
             copy_tree(Path(tmp), args.ref)
