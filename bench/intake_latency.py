@@ -25,10 +25,9 @@ from typing import Any
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from raw_limit import raw_lapor_posts
+from raw_limit import bare_lapor_posts
 from sqlmodel import Session, col, select
 
-from hub.core.settings import LaporSystem, Settings
 from hub.ledger.db import make_engine
 from hub.ledger.tables import AuditRow, InboundEventRow, as_utc
 from hub.service.serve import Stack, StackConfig
@@ -128,11 +127,10 @@ def main() -> None:
         lapor_url = urls["lapor"]
         rows = [_measure(mode, lapor_url, args.events, Path(tmp), args.concurrency,
                          args.lapor_per_s) for mode in ("fast", "event")]
-        raw = asyncio.run(raw_lapor_posts(
-            Settings(lapor=LaporSystem(base_url=lapor_url, token=DEFAULT_TOKEN)), 2000,
-            args.concurrency))
+        raw = asyncio.run(bare_lapor_posts(lapor_url, DEFAULT_TOKEN, 2000,
+                                           args.concurrency))
     for row in rows:
-        row["raw_lapor_posts_per_s"] = round(raw, 1)
+        row["bare_client_posts_per_s"] = round(raw, 1)
         row["lapor_limit_per_s"] = args.lapor_per_s if row["mode"] == "event" else None
         print(json.dumps(row))
 

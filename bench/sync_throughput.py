@@ -2,7 +2,8 @@
 
 Simulators run in their own process (uvloop + httptools) so this measures the hub. Prints
 tickets/s, p50/p99 time per ticket (stored in the ledger → sent), peak memory of the hub process,
-and, from the same run, the raw limit: plain POSTs to the LAPOR! simulator with the hub's client.
+and, from the same run, the limits: a bare aiohttp client with no hub code, and the hub's LAPOR!
+connector alone, both POSTing to the same simulator process.
 
     .venv/bin/python bench/sync_throughput.py --tickets 10000
 """
@@ -19,8 +20,9 @@ import time
 from pathlib import Path
 
 import httpx
+from profile_stages import profiled
 from pydantic import SecretStr
-from raw_limit import raw_lapor_posts
+from raw_limit import bare_lapor_posts, connector_lapor_posts
 from sqlmodel import Session, select
 
 from hub.core.settings import DukcapilSystem, LaporSystem, Settings, SikesalSystem
@@ -54,6 +56,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--transport", choices=["aiohttp", "httpx"], default="aiohttp")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the sync and print where the CPU time goes, per stage")
     args = parser.parse_args()
     configure_logging(json=True, level="WARNING")
     with tempfile.TemporaryDirectory() as tmp, simulators_process(
@@ -74,21 +78,30 @@ def main() -> None:
             (Path(__file__).parent.parent / "mappings" / "sikesal.yaml").read_text())
         hub = Hub.from_settings(settings)
         start = time.perf_counter()
-        summary = asyncio.run(sync(hub, ["sikesal"]))
+        with profiled(args.profile):
+            summary = asyncio.run(sync(hub, ["sikesal"]))
         elapsed = time.perf_counter() - start
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         sent = summary.channels["sikesal"].sent
         reports = httpx.get(f"{root_of(urls['lapor'])}/_sim/state", timeout=60).json()["count"]
         latencies = _latencies(hub)
-        raw = asyncio.run(raw_lapor_posts(settings, min(args.tickets, 5000), args.concurrency))
+        n_raw = min(args.tickets, 5000)
+        connector = asyncio.run(connector_lapor_posts(settings, n_raw, args.concurrency))
+        bare = asyncio.run(bare_lapor_posts(urls["lapor"], "sandbox-lapor-token", n_raw,
+                                            args.concurrency))
     figures = {
         "tickets": args.tickets, "sent": sent, "lapor_reports": reports,
         "elapsed_s": round(elapsed, 2), "tickets_per_s": round(sent / elapsed, 1),
         "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
         "p99_ms": round(_percentile(latencies, 99) * 1000, 1),
         "peak_rss_mb": round(peak_mb, 1), "transport": args.transport,
-        "concurrency": args.concurrency, "raw_lapor_posts_per_s": round(raw, 1),
+        "concurrency": args.concurrency,
+        "bare_client_posts_per_s": round(bare, 1),
+        "hub_connector_posts_per_s": round(connector, 1),
+        "ratio_hub_to_bare": round(sent / elapsed / bare, 3),
+        "ratio_connector_to_bare": round(connector / bare, 3),
     }
+    figures["push"] = summary.channels["sikesal"].model_dump()
     print(json.dumps(figures, indent=2))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from http.cookiejar import CookieJar
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self, TypeVar
 from urllib.parse import quote
@@ -54,6 +55,19 @@ __all__ = [
 
 _log = structlog.get_logger(__name__)
 _USER_AGENT = "lapor-hub/0.1"
+_URL_CACHE_SIZE = 64
+
+
+class _NoCookies(CookieJar):
+    """A jar that keeps nothing. Every system here authenticates each request itself; none sets
+    a session cookie, and a cookie a server did set must not ride along on later requests.
+    Parsing ``Set-Cookie`` on every response was also a tenth of the client's CPU time."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
 
 
 class BadShape(Exception):
@@ -149,11 +163,16 @@ class BaseClient:
         self._client = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
+            cookies=_NoCookies(),
             timeout=httpx.Timeout(timeout_s),
             limits=limits,
             transport=chosen,
             follow_redirects=False,
         )
+        # Absolute URLs of the paths called most (a fixed path such as ``/laporan``): httpx
+        # would otherwise parse and merge the URL with the base on every request.
+        self._base = str(self._client.base_url).rstrip("/")
+        self._urls: dict[str, httpx.URL] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -182,7 +201,7 @@ class BaseClient:
     ) -> T:
         """Send ``method path`` (a template filled from ``path_params``), retrying per policy."""
         call = Call(self.system, method, path)
-        url = path.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
+        url = self._url(path, path_params)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
@@ -197,17 +216,34 @@ class BaseClient:
                 return await self._attempt(call, url, query, json, idempotent, parse)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
+    def _absolute(self, path: str) -> httpx.URL:
+        if path.startswith(("http://", "https://")):
+            return httpx.URL(path)  # another host of the same system (e.g. a token endpoint)
+        return httpx.URL(f"{self._base}/{path.lstrip('/')}")
+
+    def _url(self, path: str, path_params: Mapping[str, str] | None) -> httpx.URL:
+        if path_params:  # an id in the path: a fresh URL each time, not worth keeping
+            filled = path.format_map({k: quote(v, safe="") for k, v in path_params.items()})
+            return self._absolute(filled)
+        url = self._urls.get(path)
+        if url is None:
+            url = self._absolute(path)
+            if len(self._urls) < _URL_CACHE_SIZE:
+                self._urls[path] = url
+        return url
+
     async def _attempt(
         self,
         call: Call,
-        url: str,
+        url: httpx.URL,
         query: dict[str, str],
         body: Any,
         idempotent: bool,
         parse: Callable[[httpx.Response, Call], T],
     ) -> T:
         try:
-            response = await self._client.request(call.method, url, params=query, json=body)
+            response = await self._client.request(call.method, url, params=query or None,
+                                                  json=body)
         except (httpx.RequestError, aiohttp.ClientError) as exc:
             raise transport_error(call, exc, idempotent) from exc
         if response.is_success:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hub.core.models import Ticket
+from hub.ledger.bulk import insert_rows
 from hub.ledger.tables import AuditRow, CursorRow, QuarantineRow, SendState, TicketRow, utcnow
 
 
@@ -133,7 +134,8 @@ def _ingest_once(
                 )
             )
         }
-        inserted: list[TicketRow] = []
+        inserted: list[dict[str, object]] = []
+        audits: list[dict[str, object]] = []
         for source_id, item in latest.items():
             ticket = item.ticket
             row = existing.get(source_id)
@@ -142,11 +144,10 @@ def _ingest_once(
             result.unchanged -= 1
             payload, digest = ticket.model_dump_json(), ticket.content_hash()
             if row is None:
-                row = TicketRow(channel=channel, source_id=source_id,
-                                source_version=ticket.source_version, content_hash=digest,
-                                payload=payload, raw=_dumps(item.raw))
-                session.add(row)
-                inserted.append(row)
+                inserted.append({"channel": channel, "source_id": source_id,
+                                 "source_version": ticket.source_version, "content_hash": digest,
+                                 "payload": payload, "raw": _dumps(item.raw), "created_at": now,
+                                 "updated_at": now, "next_attempt_at": now})
                 result.new += 1
                 continue
             result.updated += 1
@@ -159,11 +160,11 @@ def _ingest_once(
                 # A new version may fix what stopped the old one: give it a fresh start.
                 row.state, row.attempts, row.next_attempt_at = SendState.pending, 0, now
             session.add(row)
-            session.add(AuditRow(ticket_id=row.id, channel=channel, source_id=source_id,
-                                 event="ticket.new_version", from_state=previous,
-                                 to_state=row.state, run_id=run_id,
-                                 detail=_dumps({"version": ticket.source_version,
-                                                "content_changed": changed})))
+            audits.append({"ticket_id": row.id, "channel": channel, "source_id": source_id,
+                           "event": "ticket.new_version", "from_state": previous,
+                           "to_state": row.state, "run_id": run_id, "at": now,
+                           "detail": _dumps({"version": ticket.source_version,
+                                             "content_changed": changed})})
         result.skipped = _store_skipped(session, channel, skipped or [], run_id)
         result.quarantined = add_quarantine(session, quarantined, run_id)
         if latest:
@@ -182,12 +183,13 @@ def _ingest_once(
             cursor.resume_token, cursor.updated_at = resume_token, now
             session.add(cursor)
         session.flush()
-        for row in inserted:
-            assert row.id is not None
-            result.new_ids.append(row.id)
-            session.add(AuditRow(ticket_id=row.id, channel=channel, source_id=row.source_id,
-                                 event="ticket.ingested", to_state=SendState.pending,
-                                 run_id=run_id))
+        for ticket_id, source_id in insert_rows(session, TicketRow, inserted,
+                                                returning=("id", "source_id")):
+            result.new_ids.append(ticket_id)
+            audits.append({"ticket_id": ticket_id, "channel": channel, "source_id": source_id,
+                           "event": "ticket.ingested", "to_state": SendState.pending,
+                           "run_id": run_id, "at": now})
+        insert_rows(session, AuditRow, audits)
         session.commit()
     return result
 

@@ -87,7 +87,9 @@ class Pusher:
             chunk = claimed[start : start + group]
             if self._throttle is not None:
                 await self._throttle(len(chunk))
+            self._identity.prefetch(c.ticket for c in chunk)
             outcomes = await asyncio.gather(*(self._guarded(gate, c) for c in chunk))
+            self._identity.flush()
             if chunk:
                 record_outcomes(self._engine, chunk[0].token, list(outcomes), run_id)
             for c, outcome in zip(chunk, outcomes, strict=True):

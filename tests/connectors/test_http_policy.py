@@ -287,3 +287,18 @@ def test_error_tree_matches_the_documented_hierarchy() -> None:
     assert issubclass(InvalidRequest, FatalError)
     assert issubclass(FatalError, ConnectorError)
     assert str(NotFound(system="lapor")) == "lapor: Not found"
+
+
+async def test_a_cookie_set_by_a_server_never_rides_along_on_a_later_request() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=EMPTY, headers={"Set-Cookie": "session=abc; Path=/"})
+
+    async with LaporClient(base_url="http://lapor.test/api/v1", transport=httpx.MockTransport(
+            handler)) as lapor:
+        await lapor.find_reports(sumber="SIKESAL", ref_eksternal="1")
+        await lapor.find_reports(sumber="SIKESAL", ref_eksternal="2")
+    assert len(seen) == 2 and "cookie" not in seen[1].headers
+    assert str(seen[1].url) == "http://lapor.test/api/v1/laporan?sumber=SIKESAL&ref_eksternal=2"
