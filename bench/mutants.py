@@ -146,9 +146,11 @@ MUTANTS: list[Mutant] = [
     # identity ----------------------------------------------------------------------------------
     _m("a partial Dukcapil match counts as verified", "identity", IDENTITY,
        "        if all(matched.values()):\n", "        if any(matched.values()):\n",
-       SIKESAL, "tests/connectors/test_dukcapil_client.py"),
+       SIKESAL, "tests/connectors/test_dukcapil_client.py", "tests/e2e/test_identity_cache.py"),
     _m("the identity cache is ignored", "identity", IDENTITY,
-       "        cached = self._cached(key)\n", "        cached = None\n", SIKESAL),
+       ("        known = self._known.get(key)\n", "        cached = self._cached(key)\n"),
+       ("        known = None\n", "        cached = None\n"), SIKESAL,
+       "tests/e2e/test_identity_cache.py"),
     _m("a Dukcapil outage blocks the report", "identity", IDENTITY,
        '            return IdentityOutcome(IdentityStatus.unverified, "Dukcapil unavailable")\n',
        "            raise\n", SIKESAL),

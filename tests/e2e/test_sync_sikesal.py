@@ -181,9 +181,7 @@ async def test_unreachable_channel_is_reported_with_a_clear_reason(
 async def test_identity_in_lapor_is_dukcapils_answer_with_one_call_per_reporter(
         sandbox: Sandbox, sqlite_url: str) -> None:
     sandbox.seed("sikesal", 120, 16)
-    # One POST at a time: two tickets of one reporter in flight together both miss the cache
-    # (the resolver has no single-flight), which would blur the count of calls per reporter.
-    hub = sandbox.hub(sqlite_url, push_concurrency=1)
+    hub = sandbox.hub(sqlite_url)
     await sync(hub)
     # The truth: who the seeded Dukcapil knows, and who reported what in Sikesal.
     known = {(p.nik, p.nama) for p in residents("1571", 16)}
