@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The report's browser test renders the page in Debian's Chromium: install it when missing.
+# The report and console browser tests run Debian's Chromium: install it when missing.
 # Only the distribution's package registry is needed (no browser download from elsewhere).
 set -euo pipefail
 if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then exit 0; fi

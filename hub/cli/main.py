@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from hub.cli.quarantine import quarantine_app
-from hub.cli.render import render_status, render_summary
+from hub.cli.render import render_status, render_summary, render_unsettled
 from hub.cli.view import register_view_commands
 from hub.core.settings import get_settings
-from hub.ledger.queries import ledger_status, state_counts, waiting
+from hub.ledger.queries import ledger_status, state_counts
+from hub.ledger.unsettled import describe as describe_unsettled
+from hub.ledger.unsettled import unsettled
 from hub.privacy.logging import configure_logging, safe_message
 from hub.service.prefect_env import configure_prefect_env
 from hub.sync.pipeline import Hub, SyncSummary
@@ -90,13 +92,16 @@ def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bo
     render_summary(console, summary, hub.engine)
     for channel, message in summary.errors.items():
         err.print(f"[red]{channel}: could not sync:[/] {safe_message(Exception(message))}")
-    left = waiting(hub.engine, names)
-    if left.count:
-        # Not every record was pushed or quarantined: say so, with why and when it retries.
-        when = left.next_attempt_at.isoformat(timespec="seconds") if left.next_attempt_at else "?"
-        err.print(f"[yellow]{left.count} ticket(s) not sent yet, retried from {when}; last "
-                  f"error: {safe_message(Exception(left.last_error or '?'))}[/]")
-    return 1 if summary.errors or left.count else 0
+    left = unsettled(hub.engine, names, hub.settings.sending_lease_s)
+    if left:
+        # A clean finish is the only exit 0: say how many are left, why, and when they are tried.
+        total = sum(row.count for row in left)
+        last = next((row.last_error for row in left if row.last_error), None)
+        reason = f"; last error: {safe_message(Exception(last))}" if last else ""
+        err.print(f"[yellow]{total} ticket(s) not sent yet{reason}[/]")
+        for row in left:
+            err.print(f"[yellow]  {row.channel}: {describe_unsettled(row)}[/]")
+    return 1 if summary.errors or left else 0
 
 
 def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
@@ -121,11 +126,14 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="machine-readabl
 
     hub = _hub()
     rows, two_way = ledger_status(hub.engine), sync_status(hub.engine)
+    left = unsettled(hub.engine, None, hub.settings.sending_lease_s)
     if as_json:
         console.print_json(json.dumps({"channels": [r.model_dump(mode="json") for r in rows],
-                                       "two_way": two_way.model_dump(mode="json")}))
+                                       "two_way": two_way.model_dump(mode="json"),
+                                       "unsettled": [u.model_dump(mode="json") for u in left]}))
     else:
         render_status(console, rows)
+        render_unsettled(console, left)
         render_sync_status(console, two_way)
 
 

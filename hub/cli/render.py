@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from hub.ledger.queries import ChannelStatus, tracking_ids
 from hub.ledger.sync_queries import SyncStatus
+from hub.ledger.unsettled import Unsettled, describe
 from hub.reconcile.summary import ReconcileSummary
 from hub.sync.pipeline import SyncSummary
 
@@ -44,6 +45,21 @@ def render_status(console: Console, rows: list[ChannelStatus]) -> None:
         table.add_row(r.channel, str(r.total), str(s["pending"]), str(s["sending"]),
                       str(s["sent"]), str(s["quarantined"]), str(s["skipped"]), identity,
                       quarantine, watermark)
+    console.print(table)
+
+
+def render_unsettled(console: Console, rows: list[Unsettled]) -> None:
+    """Tickets neither sent nor quarantined: per channel, why and when they are tried again."""
+    if not rows:
+        console.print("every ticket is settled (sent, quarantined or skipped)")
+        return
+    table = Table(title="not settled yet")
+    for column in ("channel", "held by a live run", "left by a gone run", "awaiting lookup",
+                   "retry later", "due now", "why and when"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r.channel, str(r.held), str(r.stranded), str(r.lookup), str(r.retry),
+                      str(r.due), describe(r))
     console.print(table)
 
 

@@ -54,12 +54,13 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the 12 hex digits 
 
 def api(host: Annotated[str, typer.Option()] = "127.0.0.1",
         port: Annotated[int, typer.Option()] = 8702) -> None:
-    """Serve the read API alone (``/api/v1``, docs at ``/docs``)."""
+    """Serve the web console at ``/`` and the read API under ``/api/v1`` (docs at ``/docs``)."""
     import uvicorn
 
-    from hub.api.app import create_app
+    from hub.console.app import create_console_app
 
-    uvicorn.run(create_app(_hub()), host=host, port=port, log_level="warning")
+    uvicorn.run(create_console_app(_hub()), host=host, port=port, log_level="warning",
+                proxy_headers=True)
 
 
 def remind() -> None:

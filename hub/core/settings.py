@@ -79,8 +79,30 @@ class IntakeSettings(BaseModel):
     tokens: dict[str, SecretStr] = {}
 
 
+class Open311Settings(BaseModel):
+    """Open311 GeoReport v2 under ``/open311/v2`` on the intake's HTTP service (hub/open311/)."""
+
+    # The endpoint's public address, as discovery.json announces it.
+    public_url: str = "http://127.0.0.1:8700/open311/v2"
+    contact: str = "Diskominfo: open311@example.go.id"
+    key_service: str = "API keys: ask Diskominfo (lapor-hub apikey create --role integrator)"
+    # Used when a request names no jurisdiction_id (a city serving only itself).
+    default_jurisdiction: str | None = None
+    # GET requests without an api_key see what the public may: no rahasia ticket, no identity.
+    public_read: bool = True
+
+
 def _default_sqlite_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'ledger.db'}"
+
+
+class ConsoleSettings(BaseModel):
+    """The web console: the key that signs session cookies (random per process when unset, so
+    sessions then end with the process), how long a session lasts, where the Prefect UI is."""
+
+    secret: SecretStr | None = None
+    session_hours: float = 8.0
+    prefect_ui_url: str = "http://127.0.0.1:4200"
 
 
 class Settings(BaseSettings):
@@ -110,15 +132,17 @@ class Settings(BaseSettings):
     # Setting path → Prefect Secret block name, resolved at start (hub/secrets.py).
     secret_blocks: dict[str, str] = {}
     notify: NotifySystem = NotifySystem()
+    open311: Open311Settings = Open311Settings()
 
     # Pull: records per page and how far back each incremental run re-reads (dedup makes it cheap).
     page_size: int = 200
     overlap_s: float = 60.0
-    # Push: tickets per Prefect task, POSTs in flight, and the lease after which a ``sending``
-    # row is considered abandoned by a crashed worker and resolved by lookup.
+    # Push: tickets per Prefect task, POSTs in flight, and the lease: a live holder renews it
+    # every third of it, so a ``sending`` row whose holder went quiet that long is taken over
+    # (by lookup). A holder proved dead (same host) or crashed (Prefect) is taken over at once.
     push_batch_size: int = 500
     push_concurrency: int = 32
-    sending_lease_s: float = 300.0
+    sending_lease_s: float = 30.0
     ambiguous_settle_s: float = 120.0
     max_push_attempts: int = 8
     retry_base_s: float = 30.0
@@ -126,6 +150,7 @@ class Settings(BaseSettings):
     identity_cache_ttl_s: float = 7 * 24 * 3600.0
     # Two-way sync: how often each instansi's officer is checked in SIASN for a transfer.
     officer_check_s: float = 300.0
+    console: ConsoleSettings = ConsoleSettings()
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from hub.intake.store import quarantine_event, store_event
+from hub.open311.routes import create_router as open311_router
 from hub.sync.pipeline import Hub
 
 log = structlog.get_logger(__name__)
@@ -72,6 +73,9 @@ def create_app(hub: Hub, announce: Announce | None = None) -> FastAPI:
         if announce is not None:
             announce(channel, event_id)
         return Accepted(status="accepted", event_id=event_id)
+
+    if "open311" in hub.mappings:  # GeoReport v2 under /open311/v2 (hub/open311/)
+        app.include_router(open311_router(hub, announce))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

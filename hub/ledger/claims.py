@@ -3,8 +3,11 @@
 Only the worker whose token is on a row may move it out of ``sending``. A claim is one
 ``UPDATE … WHERE state = …``: on PostgreSQL the second of two concurrent claimers re-reads the row
 after the first commits, sees it is no longer claimable and gets nothing; on SQLite writers are
-serialised. Rows left in ``sending`` past the lease (a crashed or killed worker) are claimed again
-with ``needs_lookup`` so LAPOR! is asked before any new POST.
+serialised. A token's holder (``hub.ledger.holders``) renews a heartbeat while it pushes; rows in
+``sending`` whose holder was released (proved gone, or its Prefect flow run crashed) or stopped
+renewing for longer than the lease are claimed again with ``needs_lookup``, so LAPOR! is asked
+before any new POST. Rows without a holder (written before holders existed) fall back to the
+age of ``claimed_at``.
 """
 
 from __future__ import annotations
@@ -13,12 +16,22 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, and_, case, or_, update
+from sqlalchemy import Engine, and_, bindparam, case, exists, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from hub.core.models import Ticket
-from hub.ledger.tables import AuditRow, QuarantineRow, SendState, TicketRow, utcnow
+from hub.ledger.bulk import insert_rows
+from hub.ledger.tables import (
+    AuditRow,
+    ClaimHolderRow,
+    QuarantineRow,
+    SendState,
+    TicketRow,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -63,9 +76,15 @@ Outcome = Sent | Retry | Quarantine
 
 def _claimable(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
     stale = now - timedelta(seconds=lease_s)
+    holder = ClaimHolderRow
+    lost = exists().where(col(holder.token) == TicketRow.claim_token,
+                          or_(col(holder.released_at).is_not(None),
+                              col(holder.heartbeat_at) < stale))
+    orphan = and_(~exists().where(col(holder.token) == TicketRow.claim_token),
+                  col(TicketRow.claimed_at) < stale)
     return or_(
         and_(col(TicketRow.state) == SendState.pending, col(TicketRow.next_attempt_at) <= now),
-        and_(col(TicketRow.state) == SendState.sending, col(TicketRow.claimed_at) < stale),
+        and_(col(TicketRow.state) == SendState.sending, or_(lost, orphan)),
     )
 
 
@@ -86,11 +105,18 @@ def claim_batch(
     lease_s: float,
     channels: list[str] | None = None,
     now: datetime | None = None,
+    held: bool = False,
 ) -> list[Claimed]:
+    """Claim up to ``limit`` due rows for ``token``. With ``held``, only while the token's holder
+    row exists unreleased: a holder released under it (a hook, a sibling's verdict) claims no more.
+    """
     now = now or utcnow()
     where = _claimable(now, lease_s)
     if channels:
         where = and_(where, col(TicketRow.channel).in_(channels))
+    if held:
+        where = and_(where, exists().where(col(ClaimHolderRow.token) == token,
+                                            col(ClaimHolderRow.released_at).is_(None)))
     with Session(engine) as session:
         pick = select(TicketRow.id).where(where).order_by(col(TicketRow.id)).limit(limit)
         if engine.dialect.name == "postgresql":
@@ -124,48 +150,64 @@ def record_outcomes(engine: Engine, token: str, outcomes: list[Outcome],
     """Write a group of push outcomes in one transaction; returns how many still held the claim.
 
     Writing a group at a time is safe: a crash before this commit leaves the rows in
-    ``sending``, and recovery looks them up in LAPOR! instead of posting again.
+    ``sending``, and recovery looks them up in LAPOR! instead of posting again. The rows are
+    updated with one executemany per kind of outcome (no ORM object per ticket): on the push's
+    hot path the ORM's bookkeeping cost more than the database work.
     """
     now = utcnow()
-    held = 0
+    table = TicketRow.__table__  # type: ignore[attr-defined]
     with Session(engine) as session:
-        rows = {
-            r.id: r for r in session.exec(select(TicketRow).where(
-                col(TicketRow.id).in_([o.id for o in outcomes]),
-                TicketRow.claim_token == token, TicketRow.state == SendState.sending))
-        }
-        for outcome in outcomes:
-            row = rows.get(outcome.id)
-            if row is None:
-                continue  # our lease ran out and another worker owns the row now
-            held += 1
-            event, detail = _apply(row, outcome, now, session, run_id)
-            session.add(row)
-            session.add(AuditRow(ticket_id=row.id, channel=row.channel, source_id=row.source_id,
-                                 event=event, from_state=SendState.sending, to_state=row.state,
-                                 detail=detail, run_id=run_id))
+        c = table.c
+        rows = {r.id: r for r in session.execute(
+            sa_select(c.id, c.channel, c.source_id, c.source_version, c.attempts, c.needs_lookup)
+            .where(c.id.in_([o.id for o in outcomes]), c.claim_token == token,
+                   c.state == SendState.sending))}
+        held = [o for o in outcomes if o.id in rows]  # the others: our lease ran out
+        updates: dict[type, list[dict[str, Any]]] = {}
+        audits: list[dict[str, Any]] = []
+        quarantined: list[tuple[Quarantine, Any]] = []
+        for outcome in held:
+            row = rows[outcome.id]
+            values, event, detail = _apply(row, outcome)
+            updates.setdefault(type(outcome), []).append(
+                {"b_id": outcome.id, "updated_at": now, "claim_token": None, **values})
+            audits.append({"ticket_id": row.id, "channel": row.channel, "source_id": row.source_id,
+                           "event": event, "from_state": SendState.sending,
+                           "to_state": values["state"], "detail": detail, "run_id": run_id,
+                           "at": now})
+            if isinstance(outcome, Quarantine):
+                quarantined.append((outcome, row))
+        statement = update(table).where(table.c.id == bindparam("b_id"),
+                                        table.c.claim_token == token)
+        for params in updates.values():
+            session.execute(statement, params)
+        insert_rows(session, AuditRow, audits)
+        if quarantined:
+            raw = {ticket_id: text for ticket_id, text in session.execute(
+                sa_select(c.id, c.raw).where(c.id.in_([o.id for o, _ in quarantined])))}
+            insert_rows(session, QuarantineRow, [
+                {"channel": row.channel, "source_id": row.source_id,
+                 "source_version": row.source_version, "stage": o.stage, "reason": o.reason,
+                 "detail": o.detail, "raw": raw[o.id], "fingerprint": uuid.uuid4().hex,
+                 "run_id": run_id, "created_at": now} for o, row in quarantined])
         session.commit()
-    return held
+    return len(held)
 
 
-def _apply(row: TicketRow, outcome: Outcome, now: datetime, session: Session,
-           run_id: str | None) -> tuple[str, str | None]:
-    row.updated_at, row.claim_token = now, None
+def _apply(row: Any, outcome: Outcome) -> tuple[dict[str, Any], str, str]:
+    """The columns an outcome sets (same keys for every outcome of its kind), its audit event."""
     if isinstance(outcome, Sent):
-        row.state, row.sent_at, row.needs_lookup = SendState.sent, now, False
-        row.tracking_id, row.transaksi_id = outcome.tracking_id, outcome.transaksi_id
-        row.identity_status, row.identity_note = outcome.identity_status, outcome.identity_note
-        row.last_error = None
-        return ("ticket.recovered" if outcome.recovered else "ticket.sent",
+        return ({"state": SendState.sent, "sent_at": utcnow(), "needs_lookup": False,
+                 "tracking_id": outcome.tracking_id, "transaksi_id": outcome.transaksi_id,
+                 "identity_status": outcome.identity_status,
+                 "identity_note": outcome.identity_note, "last_error": None},
+                "ticket.recovered" if outcome.recovered else "ticket.sent",
                 json.dumps({"tracking_id": outcome.tracking_id}))
     if isinstance(outcome, Retry):
-        row.state, row.next_attempt_at = SendState.pending, outcome.next_attempt_at
-        row.needs_lookup, row.last_error = outcome.needs_lookup, outcome.error[:500]
-        return "ticket.retry", json.dumps({"error": outcome.error, "attempt": row.attempts})
-    row.state, row.last_error = SendState.quarantined, f"{outcome.reason}: {outcome.detail}"[:500]
-    row.needs_lookup = row.needs_lookup or outcome.needs_lookup
-    session.add(QuarantineRow(channel=row.channel, source_id=row.source_id,
-                              source_version=row.source_version, stage=outcome.stage,
-                              reason=outcome.reason, detail=outcome.detail, raw=row.raw,
-                              fingerprint=uuid.uuid4().hex, run_id=run_id))
-    return "ticket.quarantined", json.dumps({"reason": outcome.reason, "detail": outcome.detail})
+        return ({"state": SendState.pending, "next_attempt_at": outcome.next_attempt_at,
+                 "needs_lookup": outcome.needs_lookup, "last_error": outcome.error[:500]},
+                "ticket.retry", json.dumps({"error": outcome.error, "attempt": row.attempts}))
+    return ({"state": SendState.quarantined,
+             "last_error": f"{outcome.reason}: {outcome.detail}"[:500],
+             "needs_lookup": bool(row.needs_lookup or outcome.needs_lookup)},
+            "ticket.quarantined", json.dumps({"reason": outcome.reason, "detail": outcome.detail}))

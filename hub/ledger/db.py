@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import create_engine
 
 from hub.ledger import (
+    open311_state,  # noqa: F401  (the open311 channel's side of the two-way sync)
     oversight_tables,  # noqa: F401  (API keys, notifications)
     sync_state,  # noqa: F401  (two-way sync tables)
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)

@@ -50,7 +50,7 @@ class TicketRow(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     claim_token: str | None = Field(default=None, max_length=64)
-    claimed_at: datetime | None = Field(default=None, sa_type=TZ)
+    claimed_at: datetime | None = Field(default=None, sa_type=TZ)  # a claim_holder row's token
     # Set when a POST may have reached LAPOR! without an answer: look it up before any new POST.
     needs_lookup: bool = False
     tracking_id: str | None = Field(default=None, max_length=32, index=True)
@@ -61,6 +61,28 @@ class TicketRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
     sent_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class ClaimHolderRow(SQLModel, table=True):
+    """Who holds a claim token: enough to prove the holder gone, and its lease (heartbeat).
+
+    A row in ``sending`` whose holder is released (a Prefect crash/cancel hook, a sibling on the
+    same host that found the process dead) or whose heartbeat is older than the lease is taken
+    over at once, looked up in LAPOR! before any new POST.
+    """
+
+    __tablename__ = "claim_holder"
+
+    token: str = Field(primary_key=True, max_length=64)
+    host: str = Field(max_length=200)  # hostname + PID namespace: where ``pid`` means something
+    pid: int
+    # The process's start (boot id + start ticks): a reused pid is another process.
+    started: str = Field(max_length=80)
+    flow_run_id: str | None = Field(default=None, max_length=64, index=True)
+    run_id: str | None = Field(default=None, max_length=64)
+    heartbeat_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    released_at: datetime | None = Field(default=None, sa_type=TZ)
+    release_reason: str | None = Field(default=None, max_length=120)
 
 
 class CursorRow(SQLModel, table=True):

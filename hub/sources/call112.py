@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 
 from hub.core.clients import Transports
 from hub.core.settings import Settings
 from hub.ledger.db import make_engine
-from hub.ledger.tables import InboundEventRow
-from hub.sources.page import Source, SourcePage
+from hub.sources.inbound import InboundSource
+from hub.sources.page import Source
 
-
-@dataclass
-class InboundSource:
-    """Reads stored events in arrival order; the position is the last inbound row id."""
-
-    engine: Engine
-    channel: str
-
-    async def fetch(self, *, since: datetime | None, resume: str | None,
-                    limit: int) -> SourcePage:
-        after = int(resume or 0)
-        with Session(self.engine) as session:
-            rows = list(session.exec(
-                select(InboundEventRow)
-                .where(InboundEventRow.channel == self.channel, col(InboundEventRow.id) > after)
-                .order_by(col(InboundEventRow.id)).limit(limit)))
-        records = [json.loads(r.payload) for r in rows]
-        last = rows[-1].id if rows else after
-        return SourcePage(records=records, resume=str(last), more=len(rows) == limit)
+__all__ = ["InboundSource", "open_source"]
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from hub.core.clients import Transports, dukcapil_client, lapor_client
 from hub.core.secrets import with_block_secrets
 from hub.core.settings import Settings
 from hub.identity.dukcapil import IdentityResolver
+from hub.ledger import holders
 from hub.ledger.claims import any_due, claim_batch
 from hub.ledger.db import init_db, make_engine
 from hub.mapping.engine import ChannelMapping
@@ -23,6 +24,7 @@ from hub.mapping.loader import load_mappings
 from hub.mapping.validation import RawValidator
 from hub.sources import open_source
 from hub.sync import limits
+from hub.sync.lease import holding
 from hub.sync.pull import PullResult, pull_channel
 from hub.sync.push import PushAborted, PushCounts, Pusher, PushPolicy
 
@@ -100,25 +102,62 @@ async def pull(hub: Hub, channel: str, run_id: str | None = None,
                                   on_page=on_page)
 
 
-async def push_batch(hub: Hub, channels: list[str] | None = None,
-                     run_id: str | None = None) -> dict[str, PushCounts]:
-    """Claim one batch of due tickets and push it; counts per channel, empty when none was due."""
-    token = uuid.uuid4().hex
-    claimed = claim_batch(hub.engine, token=token, limit=hub.settings.push_batch_size,
-                          lease_s=hub.settings.sending_lease_s, channels=channels)
-    if not claimed:
-        return {}
-    dukcapil = dukcapil_client(hub.settings, hub.transports)
-    async with lapor_client(hub.settings, hub.transports) as lapor:
-        try:
-            identity = IdentityResolver(hub.engine, dukcapil, hub.settings.identity_cache_ttl_s,
-                                        gate=limits.dukcapil_gate())
-            pusher = Pusher(hub.engine, lapor, identity, hub.mappings, hub.push_policy(),
-                            throttle=limits.lapor_throttle())
-            return await pusher.push(claimed, run_id)
-        finally:
-            if dukcapil is not None:
-                await dukcapil.aclose()
+async def push_batch(hub: Hub, channels: list[str] | None = None, run_id: str | None = None,
+                     flow_run_id: str | None = None) -> dict[str, PushCounts]:
+    """Push up to one batch of due tickets, claiming one group at a time; counts per channel,
+    empty when none was due.
+
+    Claiming a group only when its POSTs are about to start means a killed run leaves at most
+    one group ``sending`` (looked up by whoever takes it over); the rest of its batch was never
+    taken from ``pending``.
+    """
+    settings, policy = hub.settings, hub.push_policy()
+    token, lease = uuid.uuid4().hex, settings.sending_lease_s
+    holders.release_gone(hub.engine)
+    totals: dict[str, PushCounts] = {}
+    stop = _Stop()
+    # Registered before the first claim: a holder dying right after claiming is still provable.
+    async with holding(hub.engine, token, lease_s=lease, run_id=run_id, flow_run_id=flow_run_id,
+                       on_lost=stop.set):
+        left = settings.push_batch_size
+        claimed = claim_batch(hub.engine, token=token, lease_s=lease, channels=channels,
+                              limit=min(policy.group_size, left), held=True)
+        if not claimed:
+            return totals
+        dukcapil = dukcapil_client(settings, hub.transports)
+        async with lapor_client(settings, hub.transports) as lapor:
+            try:
+                identity = IdentityResolver(hub.engine, dukcapil, settings.identity_cache_ttl_s,
+                                            gate=limits.dukcapil_gate())
+                pusher = Pusher(hub.engine, lapor, identity, hub.mappings, policy,
+                                throttle=limits.lapor_throttle())
+                stop.pusher = pusher
+                if stop.reason:
+                    pusher.stop(stop.reason)
+                while claimed:
+                    left -= len(claimed)
+                    merge_counts(totals, await pusher.push(claimed, run_id))
+                    if pusher.stopped or left <= 0:
+                        break
+                    claimed = claim_batch(hub.engine, token=token, lease_s=lease, held=True,
+                                          channels=channels, limit=min(policy.group_size, left))
+            finally:
+                if dukcapil is not None:
+                    await dukcapil.aclose()
+    return totals
+
+
+@dataclass
+class _Stop:
+    """Hands the heartbeat's "claim lost" to the pusher, which exists only once a claim held."""
+
+    pusher: Pusher | None = None
+    reason: str | None = None
+
+    def set(self, reason: str) -> None:
+        self.reason = reason
+        if self.pusher is not None:
+            self.pusher.stop(reason)
 
 
 def merge_counts(total: dict[str, PushCounts], more: dict[str, PushCounts]) -> None:
@@ -151,6 +190,7 @@ async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: asyncio.
     while True:
         # Read before looking: if the pulls had ended, this look sees everything they stored.
         finished = pulls_done.is_set()
+        holders.release_gone(hub.engine)  # a run that died on this host: take its rows now
         if any_due(hub.engine, lease_s=lease, channels=channels):
             try:
                 merge_counts(totals, await push_one())

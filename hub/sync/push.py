@@ -64,6 +64,11 @@ class PushPolicy:
     # lookup that decides whether to post again (longer than LAPOR!'s own request timeout).
     ambiguous_settle_s: float = 120.0
 
+    @property
+    def group_size(self) -> int:
+        """Tickets claimed, pushed and settled together: all a killed run can leave ``sending``."""
+        return max(self.concurrency * 4, 1)
+
 
 class Pusher:
     def __init__(self, engine: Engine, lapor: LaporClient, identity: IdentityResolver,
@@ -74,6 +79,15 @@ class Pusher:
         # Waits before each group of requests, e.g. for LAPOR!'s rate shared by all workers.
         self._throttle = throttle
         self._abort: FatalError | None = None
+        self._stopped: str | None = None  # why no new POST may start (the claim was lost)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped is not None
+
+    def stop(self, reason: str) -> None:
+        """Start no new POST: the claim may be another run's now (called by the heartbeat)."""
+        self._stopped = reason
 
     async def push(self, claimed: list[Claimed],
                    run_id: str | None = None) -> dict[str, PushCounts]:
@@ -82,7 +96,7 @@ class Pusher:
         for c in claimed:
             per_channel.setdefault(c.ticket.channel, PushCounts()).claimed += 1
         gate = asyncio.Semaphore(self._policy.concurrency)
-        group = max(self._policy.concurrency * 4, 1)
+        group = self._policy.group_size
         for start in range(0, len(claimed), group):
             chunk = claimed[start : start + group]
             if self._throttle is not None:
@@ -112,8 +126,8 @@ class Pusher:
 
     async def _guarded(self, gate: asyncio.Semaphore, claimed: Claimed) -> Outcome:
         async with gate:
-            if self._abort is not None:
-                return self._retry(claimed, "aborted", claimed.needs_lookup)
+            if self._abort is not None or self._stopped is not None:
+                return self._retry(claimed, self._stopped or "aborted", claimed.needs_lookup)
             outcome = await self._push_one(claimed)
         if isinstance(outcome, Retry) and claimed.attempts >= self._policy.max_attempts:
             return Quarantine(claimed.id, "push", "max_attempts",

@@ -20,6 +20,8 @@ from hub.mapping.engine import ChannelMapping
 from hub.mapping.loader import load_mappings
 from hub.mapping.transforms import NEEDS_ARG, REGISTRY, TransformError, apply_transforms
 from hub.mapping.validation import RawValidator
+from hub.open311.catalog import build_catalog
+from hub.open311.submit import build_record, token_for
 from hub.sync.pull import process_records
 from simulators.runner import SIMULATORS, SimulatorSettings, build_apps
 
@@ -44,9 +46,22 @@ def _validator(channel: str) -> RawValidator:
     return RawValidator.from_file(PROJECT_ROOT / "schemas" / MAPPINGS[channel].raw_schema)
 
 
+def _open311_samples() -> list[dict[str, Any]]:
+    """Open311 has no simulator (the hub serves it): records as its POST handler builds them."""
+    juris = build_catalog(MAPPINGS).jurisdictions["kota-jambi"]
+    forms = [{"service_code": code, "lat": "-1.61", "long": "103.61", "description": f"Laporan {n}",
+              "first_name": "Siti", "phone": "081234567890", "attribute[nik]": "1571025509900001",
+              "attribute[rahasia]": "true" if n % 2 else "false"}
+             for n, code in enumerate(juris.services)]
+    now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    return [build_record(f, juris, token_for("k", f, None), "k", now) for f in forms]
+
+
 @cache
 def _samples(channel: str) -> list[dict[str, Any]]:
     """Valid-looking records from the channel's own simulator, to mutate."""
+    if channel == "open311":
+        return _open311_samples()
     if channel not in SIMULATORS:
         return []
     app = build_apps(SimulatorSettings(only=[channel], seed=3, n=15))[channel]
