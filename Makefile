@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint typecheck unit postgres chromium bench clean
+.PHONY: setup demo test lint typecheck unit postgres chromium bench fuzz mutation clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -38,6 +38,17 @@ test: lint typecheck unit
 
 bench: setup
 	$(PY) bench/sync_throughput.py
+
+# Not part of `make test`: Hypothesis explores with random seeds and keeps what it finds in
+# .hypothesis/ (the default run uses a fixed seed and no saved examples).
+fuzz: setup postgres
+	LAPOR_HUB_HYPOTHESIS_PROFILE=fuzz $(VENV)/bin/pytest -q tests/property tests/unit/test_pii.py
+
+# Hand-written bugs in the core invariants (bench/mutants.py), each run against its tests in a
+# copy of the tree, inside a private network namespace. MUTATION_ARGS="--ref main" measures main.
+MUTATION_ARGS ?=
+mutation: setup
+	unshare -n sh -c 'ip link set lo up && $(PY) bench/mutation.py $(MUTATION_ARGS)'
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

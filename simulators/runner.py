@@ -36,6 +36,7 @@ from simulators import (
 from simulators.admin import SeedRequest
 from simulators.dukcapil import DukcapilConfig
 from simulators.faults import ConnectionDropped
+from simulators.inflight import InflightMiddleware
 from simulators.population import DEFAULT_POOL
 from simulators.tls import SelfSigned, self_signed
 
@@ -101,6 +102,8 @@ def build_apps(settings: SimulatorSettings | None = None) -> dict[str, FastAPI]:
     if unknown:
         raise ValueError(f"unknown simulators: {sorted(unknown)}")
     apps = {name: SIMULATORS[name].factory(s) for name in s.only}
+    for app in apps.values():
+        app.add_middleware(InflightMiddleware)
     if s.seed is not None:
         for name, app in apps.items():
             # LAPOR! starts empty: everything in it should be what the hub sent.

@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import settings as hypothesis_settings
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from sqlalchemy import Engine, create_engine, text
 
 from hub.ledger.db import init_db, make_engine
@@ -20,10 +21,16 @@ PG_BASE = os.environ.get("LAPOR_HUB_TEST_PG_URL",
 
 configure_logging(json=True, level="INFO")
 
-# Property tests draw the same examples on every run and keep no example database, so
-# `make test` passes or fails the same way everywhere (a saved failure cannot linger).
-hypothesis_settings.register_profile("deterministic", derandomize=True, database=None)
-hypothesis_settings.load_profile("deterministic")
+# The default run is deterministic: a fixed seed per test and no saved examples, so a fresh
+# checkout and a developer's machine see the same cases. `make fuzz` explores with random seeds
+# and keeps what it finds in .hypothesis/ (replayed by later fuzz runs only).
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile(
+    "fuzz", max_examples=1000, deadline=None, derandomize=False,
+    database=DirectoryBasedExampleDatabase(".hypothesis/examples"),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("LAPOR_HUB_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

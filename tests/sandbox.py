@@ -58,7 +58,20 @@ class Sandbox:
     def faults(self, system: str, **faults: Any) -> None:
         self.admin(system, "faults", faults)
 
-    def state(self, system: str) -> Any:
+    def settle(self, system: str, wait_s: float = 60.0) -> dict[str, int]:
+        """Wait until no request is running inside ``system`` (one the hub gave up on included)."""
+        response = httpx.get(f"{self.endpoints[system].root}/_sim/inflight",
+                             params={"wait_s": wait_s}, timeout=wait_s + 30,
+                             verify=self.verify(system))
+        response.raise_for_status()
+        counts: dict[str, int] = response.json()
+        assert counts["inflight"] == 0, f"{system}: requests still running after {wait_s} s"
+        return counts
+
+    def state(self, system: str, settled: bool = True) -> Any:
+        """What ``system`` holds, read once every request in flight there has ended."""
+        if settled:
+            self.settle(system)
         response = httpx.get(f"{self.endpoints[system].root}/_sim/state", timeout=30,
                              verify=self.verify(system))
         response.raise_for_status()

@@ -26,7 +26,8 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 
 from hub.privacy.masking import mask_email, mask_name, mask_nik, mask_nip, mask_phone, scrub_text
 
-__all__ = ["PiiFilter", "configure_logging", "mask_pii", "safe_message", "scrub_record"]
+__all__ = ["PiiFilter", "configure_logging", "mask_pii", "person_names", "safe_message",
+           "scrub_record"]
 
 SECRET_MASK = "***"  # noqa: S105 - the mask, not a password
 
@@ -43,6 +44,15 @@ _IDENTITY_MASKS: dict[str, Callable[[str], str]] = {
     "ponsel": mask_phone,
     "email": mask_email,
     "surel": mask_email,
+    # Identity numbers under other names; a mistyped (15/17-digit) NIK is masked whole too.
+    "ktp": mask_nik,
+    "ektp": mask_nik,
+    "kependudukan": mask_nik,
+    "kk": mask_nik,
+    "wa": mask_phone,
+    "whatsapp": mask_phone,
+    "msisdn": mask_phone,
+    "handphone": mask_phone,
 }
 _NAME_WORDS = frozenset({"name", "nama"})
 # "name"/"nama" alone, or with one of these, is a person; flow_name, nama_instansi are not.
@@ -85,6 +95,25 @@ def _key_mask(key: str) -> Callable[[str], str] | None:
         if not others or _PERSON_WORDS.intersection(others):
             return mask_name
     return None
+
+
+def person_names(value: Any) -> list[str]:
+    """The strings held under person-name keys anywhere in ``value`` (a raw record).
+
+    Lets the hub register a reporter's name before the record is parsed, so a record that fails
+    validation or mapping cannot carry the name into a log line or error in clear.
+    """
+    found: list[str] = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and isinstance(item, str) and _key_mask(key) is mask_name:
+                found.append(item)
+            else:
+                found.extend(person_names(item))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found.extend(person_names(item))
+    return found
 
 
 def _scrub_value(value: Any) -> Any:

@@ -40,9 +40,19 @@ _PII = re.compile(
     | (?P<nik>(?<!\d)(?:\d{16}|\d{4}(?P<niksep>[ .-])\d{4}(?P=niksep)\d{4}(?P=niksep)\d{4})(?!\d))
     # Mobile numbers only (08[1-9]x…): a stricter shape than "10-13 digits" keeps dates such as
     # 08-12-2024 and toll-free 0800 numbers readable. The operator prefix must be contiguous.
-    | (?P<phone>(?<![\d+])(?:\+62[ .-]?|62[ .-]?|0)8[1-9]\d(?:[ .-]?\d){6,9}(?!\d))
+    # "(0812) 3456-7890" and "+62 (812) …" are how numbers are written on forms.
+    | (?P<phone>(?<![\d+])(?:\+62[ .-]?\(?|62[ .-]?\(?|\(?0)8[1-9]\d\)?(?:[ .-]?\d){6,9}(?!\d))
     """,
     re.VERBOSE | re.ASCII,
+)
+# A mistyped NIK (15 or 17 digits, or grouped 6-6-4) is only recognisable by its label: "NIK",
+# "KTP", "No. KTP", "nomor induk kependudukan". Unlabelled 15/17-digit numbers stay readable.
+_LABELLED_NIK = re.compile(
+    r"""
+    (?P<label>(?<![A-Za-z])(?:nik|e?-?ktp|nomor\ induk\ kependudukan)(?![A-Za-z])[^\w\n]{0,6})
+    (?P<value>(?<!\d)\d(?:[ .-]?\d){13,18}(?!\d))
+    """,
+    re.VERBOSE | re.ASCII | re.IGNORECASE,
 )
 _NON_DIGIT = re.compile(r"[^0-9]")
 _NAME_TOKEN = re.compile(r"\w+")
@@ -278,7 +288,8 @@ def scrub_text(
     Known names are the ones given plus those in ``registry`` (the process-wide one by default;
     ``None`` to skip it). Names match case-insensitively as whole words.
     """
-    scrubbed = _PII.sub(_mask_match, text)
+    scrubbed = _LABELLED_NIK.sub(lambda m: m.group("label") + mask_nik(m.group("value")), text)
+    scrubbed = _PII.sub(_mask_match, scrubbed)
     roots: list[_Node] = []
     if registry is not None and registry.trie.children:
         roots.append(registry.trie)

@@ -23,6 +23,7 @@ from hub.ledger.ingest import IngestResult, Mapped, QuarantineEntry, Skipped, in
 from hub.ledger.tables import CursorRow, as_utc, utcnow
 from hub.mapping.engine import ChannelMapping, MappingError
 from hub.mapping.validation import RawValidator
+from hub.privacy.logging import person_names
 from hub.privacy.masking import register_names
 from hub.sources.page import Source
 
@@ -56,6 +57,8 @@ def process_records(records: list[Any], mapping: ChannelMapping,
                                                stage, reason, detail, raw, schema_path))
 
     for raw in records:
+        # Before validation: a record that is quarantined still names its reporter in clear.
+        register_names(person_names(raw))
         violations = validator.violations(raw)
         if violations:
             detail = "; ".join(str(v) for v in violations[:5])

@@ -65,6 +65,32 @@ async def test_lapor_fault_leaves_exactly_one_report_per_ticket(
     assert {r.tracking_id for r in rows} == {r["tracking_id"] for r in reports}
 
 
+async def test_a_post_without_answer_is_looked_up_only_after_it_has_settled(
+        sandbox: Sandbox, sqlite_url: str) -> None:
+    # The hung POSTs store their report 2 s after the hub gave up on them (0.4 s), long after
+    # the next round: a lookup before the 2.5 s settle wait finds nothing and posts again.
+    sandbox.seed("sikesal", 30, 55)
+    sandbox.faults("lapor", seed=8, timeout_rate=0.3, hang_s=2.0)
+    hub = sandbox.hub(sqlite_url, ambiguous_settle_s=2.5, max_push_attempts=50)
+    hub.settings.lapor.timeout_s = 0.4
+    recovered = 0
+    for _ in range(60):
+        summary = await sync(hub, ["sikesal"])
+        recovered += summary.channels["sikesal"].recovered
+        states = state_counts(hub.engine).get("sikesal", {})
+        if not states.get("pending") and not states.get("sending"):
+            break
+        await asyncio.sleep(0.2)
+    sandbox.faults("lapor", timeout_rate=0.0)
+    # Counted once every request the hub gave up on has ended inside LAPOR!.
+    sandbox.settle("lapor")
+    by_ref = Counter(r["ref_eksternal"] for r in sandbox.lapor_reports())
+    rows = _rows(hub)
+    assert len(rows) == 30 and all(r.state == SendState.sent for r in rows)
+    assert recovered > 0, "no POST went unanswered: the test proves nothing"
+    assert by_ref == Counter({r.source_id: 1 for r in rows}), "a duplicate or a loss in LAPOR!"
+
+
 async def test_dukcapil_quota_used_up_sends_the_rest_unverified_and_stops_asking(
         sandbox: Sandbox, sqlite_url: str) -> None:
     sandbox.seed("sikesal", 40, 52)

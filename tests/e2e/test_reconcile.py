@@ -49,9 +49,12 @@ def _issues(hub: Hub) -> list[SyncIssueRow]:
 def _writes(sandbox: Sandbox) -> dict[str, int]:
     """Every write the hub can make, counted in the simulators' own state."""
     lapor = sum(len(r["tindak_lanjut"]) for r in sandbox.lapor_reports())
-    sikesal = sum(r["versi"] for r in sandbox.state("sikesal")["records"])
-    sambat = sum(len(r["balasan"]) for r in sandbox.state("sambat")["records"])
-    return {"lapor": lapor, "sikesal": sikesal, "sambat": sambat}
+    sikesal_state, sambat_state = sandbox.state("sikesal"), sandbox.state("sambat")
+    sikesal = sum(r["versi"] for r in sikesal_state["records"])
+    notes = sum(len(n) for n in sikesal_state["catatan"].values())
+    sambat = sum(len(r["balasan"]) for r in sambat_state["records"])
+    return {"lapor": lapor, "lapor_reports": len(sandbox.lapor_reports()), "sikesal": sikesal,
+            "sikesal_notes": notes, "sambat": sambat, "sambat_sms": len(sambat_state["sms_keluar"])}
 
 
 def _agency_sets(sandbox: Sandbox, record_id: str, status: str) -> None:
@@ -94,8 +97,10 @@ async def test_lapor_verification_and_answer_reach_sikesal_and_quiet_rounds_writ
         assert records[source_id]["status"] == expected, (source_id, lapor_status)
     notes = sandbox.state("sikesal")["catatan"]
     assert any("ditindaklanjuti" in n for notes_of in notes.values() for n in notes_of)
-    await _round(hub, ["sikesal"])  # reads back its own writes: echoes only
     before = _writes(sandbox)
+    echo = await _round(hub, ["sikesal"])  # reads back its own writes: echoes only
+    assert (echo.to_lapor, echo.to_channel) == (0, 0), echo
+    assert _writes(sandbox) == before
     for _ in range(3):
         quiet = await _round(hub, ["sikesal"])
         assert quiet.to_lapor == quiet.to_channel == 0
@@ -126,8 +131,10 @@ async def test_lapor_verification_reaches_sambat_citizens_and_sms_senders_by_sms
     sms_reports = {r["id"] for r in fresh if r["kanal"] == "sms"}
     assert sms_reports <= {m["laporan"] for m in sms}
     # Sambat marks a replied report 'dijawab'; reading that back is an echo, not news for LAPOR!.
-    await _round(hub, ["sambat"])
     before = _writes(sandbox)
+    echo = await _round(hub, ["sambat"])
+    assert (echo.to_lapor, echo.to_channel) == (0, 0), echo
+    assert _writes(sandbox) == before
     for _ in range(2):
         quiet = await _round(hub, ["sambat"])
         assert quiet.to_lapor == quiet.to_channel == 0
@@ -288,7 +295,8 @@ async def test_siasn_outage_delays_assignment_but_not_the_sync(
     down = await _round(hub, ["sikesal"])
     assert "siasn" in down.errors and down.officers_assigned == 0
     assert down.new_states == 8
-    assert all(s.officer_state == "pending" for s in _states(hub).values())
+    pending = [s.officer_state for s in _states(hub).values()]
+    assert pending == ["pending"] * 8
     sandbox.faults("siasn", error_rate=0.0)
     sandbox.admin("siasn", "expire_tokens")  # the cached tokens are dead: refetched on 401
     up = await _round(hub, ["sikesal"])

@@ -17,6 +17,7 @@ from hub.ledger.queries import state_counts
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
 from hub.sync.lapor_report import build_report
 from hub.sync.pipeline import Hub, sync
+from simulators.population import residents
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -177,19 +178,33 @@ async def test_unreachable_channel_is_reported_with_a_clear_reason(
     assert "sikesal" in error and "502" in error
 
 
-async def test_identity_verified_by_dukcapil_and_anonymous_reports_carry_none(
+async def test_identity_in_lapor_is_dukcapils_answer_with_one_call_per_reporter(
         sandbox: Sandbox, sqlite_url: str) -> None:
     sandbox.seed("sikesal", 120, 16)
     hub = sandbox.hub(sqlite_url)
     await sync(hub)
-    identity = Counter(r.identity_status for r in _ledger(hub))
-    assert identity["verified"] > 80
+    # The truth: who the seeded Dukcapil knows, and who reported what in Sikesal.
+    known = {(p.nik, p.nama) for p in residents("1571", 16)}
+    records = {r["id"]: r for r in sandbox.state("sikesal")["records"]}
     reports = sandbox.lapor_reports()
+    assert sorted(r["ref_eksternal"] for r in reports) == sorted(records)
+    expected, held = {}, {}
+    for report in reports:
+        pelapor = records[report["ref_eksternal"]]["pelapor"]
+        reporter = (pelapor["nik"], pelapor["nama"]) if pelapor else None
+        expected[report["ref_eksternal"]] = reporter in known
+        held[report["ref_eksternal"]] = bool(report.get("pelapor")
+                                             and report["pelapor"]["terverifikasi"])
+    assert held == expected, "LAPOR! holds another verdict than Dukcapil's"
+    named = [r["pelapor"] for r in records.values() if r["pelapor"]]
+    assert sum(expected.values()) > 80 and sum(expected.values()) < len(named)
     anonymous = [r for r in reports if r["anonim"]]
     assert anonymous and all(r.get("pelapor") is None for r in anonymous)
-    named = [r for r in reports if not r["anonim"]]
-    assert sum(bool(r["pelapor"]["terverifikasi"]) for r in named) == identity["verified"]
     assert any(r["rahasia"] for r in reports)
+    # The cache is per reporter: someone who reported twice is checked once.
+    reporters = {(p["nik"], p["nama"]) for p in named}
+    assert len(reporters) < len(named), "no reporter filed twice: the cache goes untested"
+    assert sandbox.state("dukcapil")["calls_today"] == len(reporters)
 
 
 async def test_dukcapil_outage_never_blocks_a_report(sandbox: Sandbox, sqlite_url: str) -> None:

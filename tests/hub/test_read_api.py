@@ -144,7 +144,8 @@ def test_cursor_pages_cover_everything_once_and_refuse_garbage(api: Any) -> None
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert sorted(seen, reverse=True) == seen and set(seen) == set(d.ids.values())
+    # Each ticket exactly once, newest first: a set or a sort would hide a ticket served twice.
+    assert seen == sorted(set(d.ids.values()), reverse=True)
     first = get(client, key, "/api/v1/tickets", limit=1).json()["next_cursor"]
     garbled = get(client, key, "/api/v1/tickets", cursor="!!not-a-cursor")
     assert garbled.status_code == 400 and "garbled" in garbled.json()["detail"]
@@ -192,8 +193,7 @@ def test_two_way_sync_state_is_joined_when_that_table_exists(api: Any, engine: E
     from hub.view.records import sync_table
 
     table = sync_table()
-    if table is None:
-        pytest.skip("the two-way sync table has not landed")
+    assert table is not None, "the read API finds no two-way sync table to join"
     client, d = api
     with engine.begin() as conn:
         conn.execute(table.insert().values(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
+from fastapi import FastAPI
 
 from simulators.faults import ConnectionDropped
 from simulators.lapor import DEFAULT_TOKEN, create_app
@@ -133,6 +133,14 @@ async def test_request_faults_never_touch_admin_routes(client_for: ClientFactory
     assert admin.status_code == 200
 
 
-def test_app_is_a_plain_fastapi_factory() -> None:
-    assert isinstance(create_app(token="t"), object)
-    assert httpx.ASGITransport(app=create_app())
+async def test_each_app_has_its_own_token_and_state(client_for: ClientFactory) -> None:
+    own, other = create_app(token="t"), create_app()
+    async with client_for(own, "t") as client, client_for(own, DEFAULT_TOKEN) as stranger:
+        created = await client.post("/api/v1/laporan", json=laporan())
+        refused = await stranger.post("/api/v1/laporan", json=laporan())
+        mine = (await client.get("/_sim/state")).json()
+    async with client_for(other, DEFAULT_TOKEN) as client:
+        theirs = (await client.get("/_sim/state")).json()
+    assert isinstance(own, FastAPI)
+    assert (created.status_code, refused.status_code) == (201, 401)
+    assert (mine["count"], theirs["count"]) == (1, 0)

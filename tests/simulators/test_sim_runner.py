@@ -50,3 +50,41 @@ def test_simulators_serve_over_real_sockets() -> None:
 def test_unknown_simulator_name_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown simulators"):
         build_apps(SimulatorSettings(only=["no-such-simulator"]))
+
+
+def test_requests_the_client_gave_up_on_are_counted_until_they_end_and_reset_waits() -> None:
+    with running(build_apps(SimulatorSettings(only=["lapor"]))) as sims:
+        sim = sims["lapor"]
+        with httpx.Client(headers={"Authorization": f"Bearer {lapor.DEFAULT_TOKEN}"}) as client:
+            client.post(f"{sim.root}/_sim/faults", json={"timeout_rate": 1.0, "hang_s": 1.0})
+            with pytest.raises(httpx.TimeoutException):
+                client.post(f"{sim.base_url}/laporan", json=REPORT, timeout=0.1)
+            during = client.get(f"{sim.root}/_sim/inflight").json()
+            before = client.get(f"{sim.root}/_sim/state").json()["count"]
+            # The hung POST stores its report when the hang ends; the reset must wait for it,
+            # or that report would turn up in the next test's LAPOR!.
+            reset = client.post(f"{sim.root}/_sim/reset", timeout=30)
+            after = client.get(f"{sim.root}/_sim/inflight").json()
+            settled = client.get(f"{sim.root}/_sim/inflight", params={"wait_s": 5}).json()
+            state = client.get(f"{sim.root}/_sim/state").json()
+    assert (during["inflight"], before) == (1, 0)
+    assert reset.status_code == 200
+    assert after == {"inflight": 0, "started": 1, "finished": 1}
+    assert state["count"] == 0
+    assert settled["inflight"] == 0
+
+
+def test_settled_state_holds_the_reports_of_requests_the_client_gave_up_on() -> None:
+    with running(build_apps(SimulatorSettings(only=["lapor"]))) as sims:
+        sim = sims["lapor"]
+        with httpx.Client(headers={"Authorization": f"Bearer {lapor.DEFAULT_TOKEN}"}) as client:
+            client.post(f"{sim.root}/_sim/faults", json={"timeout_rate": 1.0, "hang_s": 1.0})
+            for _ in range(3):
+                with pytest.raises(httpx.TimeoutException):
+                    client.post(f"{sim.base_url}/laporan", json=REPORT, timeout=0.1)
+            bad = client.get(f"{sim.root}/_sim/inflight", params={"wait_s": "soon"})
+            settled = client.get(f"{sim.root}/_sim/inflight", params={"wait_s": 30}).json()
+            count = client.get(f"{sim.root}/_sim/state").json()["count"]
+    assert bad.status_code == 422
+    assert settled == {"inflight": 0, "started": 3, "finished": 3}
+    assert count == 3

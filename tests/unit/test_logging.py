@@ -256,3 +256,49 @@ def test_mask_pii_scrubs_repr_of_unknown_objects() -> None:
 
 def test_safe_message_masks_the_exception_text() -> None:
     assert safe_message(ValueError(f"NIK {NIK} ditolak")) == f"NIK {MASKED_NIK} ditolak"
+
+
+@pytest.mark.parametrize("key", ["nik", "NIK", "no_ktp", "noKtp", "nomor_ktp", "ktp", "e_ktp",
+                                 "nik_pelapor", "nikPelapor", "nomorIndukKependudukan", "no_kk"])
+@pytest.mark.parametrize("value", ["367101550190000", "36710155019000011", 36710155019000011,
+                                   "3671-0155-0190-001"])
+def test_odd_length_nik_under_an_identity_key_is_masked_whole(
+    capsys: pytest.CaptureFixture[str], key: str, value: str | int
+) -> None:
+    configure_logging(json=True)
+    structlog.get_logger().info("reporter.seen", reporter={key: value}, **{key: value})
+    err = capsys.readouterr().err
+    (line,) = _json_lines(err)
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    assert digits[4:-4] not in "".join(ch for ch in err if ch.isdigit() or ch == "\n")
+    assert line[key] == line["reporter"][key] != str(value)
+
+
+@pytest.mark.parametrize("key", ["no_wa", "whatsapp", "msisdn", "noHp", "nomor_telepon",
+                                 "handphone"])
+def test_phone_under_a_phone_key_is_masked_whatever_its_shape(
+    capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    configure_logging(json=True)
+    structlog.get_logger().info("reporter.seen", **{key: "62 21 5551 2345"})
+    (line,) = _json_lines(capsys.readouterr().err)
+    assert "5551" not in line[key] and line[key].endswith("45")
+
+
+def test_name_in_a_record_that_fails_validation_is_masked_in_later_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from hub.core.settings import PROJECT_ROOT
+    from hub.mapping.loader import load_mappings
+    from hub.mapping.validation import RawValidator
+    from hub.sync.pull import process_records
+
+    mapping = load_mappings(PROJECT_ROOT / "mappings", PROJECT_ROOT / "schemas")["sikesal"]
+    validator = RawValidator.from_file(PROJECT_ROOT / "schemas" / mapping.raw_schema)
+    unparsed = {"id": "SKL-9", "pelapor": {"nama": "Wahyuningsih Prameswari", "nik": 5}}
+    done = process_records([unparsed], mapping, validator)
+    assert [q.reason for q in done.quarantined] == ["schema_violation"]
+    configure_logging(json=True)
+    structlog.get_logger().warning("operator.note", note="telepon wahyuningsih prameswari besok")
+    (line,) = _json_lines(capsys.readouterr().err)
+    assert line["note"] == "telepon w*** p*** besok"

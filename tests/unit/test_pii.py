@@ -204,3 +204,73 @@ def test_scrub_text_never_leaves_a_nik_in_the_output(
     scrubbed = scrub_text(before + sep_before + nik + sep_after + after, registry=None)
     assert nik not in scrubbed
     assert mask_nik(nik) in scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "leak", "masked"),
+    [
+        ("NIK 367101550190000 salah ketik", "367101550190000", "NIK *** salah ketik"),
+        ("nik: 36710155019000011.", "36710155019000011", "nik: 3671*********0011."),
+        ("No. KTP 3671-015501-900001", "015501", "No. KTP 3671********0001"),
+        ("e-KTP=3671 0155 0190 000", "0155 0190", "e-KTP=***"),
+        ("nomor induk kependudukan 3671015501900001",
+         "3671015501900001", "nomor induk kependudukan 3671********0001"),
+    ],
+)
+def test_labelled_nik_of_the_wrong_length_is_masked_in_free_text(
+    text: str, leak: str, masked: str
+) -> None:
+    scrubbed = scrub_text(text, registry=None)
+    assert leak not in scrubbed
+    assert scrubbed == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("WA 6281234567890 ya", "WA 62812******90 ya"),
+        ("hub:+6281234567890.", "hub:+62812******90."),
+        ("telp 62-812-3456-7890", "telp 62812******90"),
+        ("+62 (812) 3456 7890", "+62812******90"),
+        ("+62(812)34567890", "+62812******90"),
+        ("HP (0812) 3456-7890", "HP 0812******90"),
+        ("wa.me/6281234567890?text=halo", "wa.me/62812******90?text=halo"),
+        ("hubungi62812345678 sore", "hubungi62812****78 sore"),
+    ],
+)
+def test_phones_written_with_the_country_code_are_masked_in_free_text(
+    text: str, masked: str
+) -> None:
+    assert scrub_text(text, registry=None) == masked
+
+
+def test_nik_and_phone_inside_a_complaint_text_are_both_masked() -> None:
+    text = (
+        f"Saya warga RT 03 (NIK:{NIK}) melapor jalan rusak sejak 08-12-2024, "
+        "balas ke WA+6281234567890 atau 62-813-1111-2222."
+    )
+    assert scrub_text(text, registry=None) == (
+        "Saya warga RT 03 (NIK:3671********0001) melapor jalan rusak sejak 08-12-2024, "
+        "balas ke WA+62812******90 atau 62813******22."
+    )
+
+
+_mobile = st.builds(
+    lambda prefix, operator, rest, sep: prefix + "8" + operator + sep + sep.join(
+        rest[i : i + 4] for i in range(0, len(rest), 4)
+    ),
+    st.sampled_from(["0", "62", "+62", "+62 ", "62-"]),
+    st.sampled_from(["11", "12", "13", "21", "52", "77", "95", "99"]),
+    st.text("0123456789", min_size=6, max_size=9),
+    st.sampled_from(["", " ", "-", "."]),
+)
+
+
+@given(phone=_mobile, before=st.text(max_size=20), after=st.text(max_size=20))
+def test_scrub_text_never_leaves_a_mobile_number_in_the_output(
+    phone: str, before: str, after: str
+) -> None:
+    scrubbed = scrub_text(f"{before} {phone} {after}", registry=None)
+    digits = re.sub(r"\D", "", phone)
+    # The subscriber part (after the operator prefix) never survives in any form.
+    assert digits[-6:] not in re.sub(r"\D", "", scrubbed.replace(before, "").replace(after, ""))
