@@ -21,6 +21,7 @@ from pydantic import BaseModel, SecretStr
 from rich.console import Console
 from rich.table import Table
 
+from connectors.tls import tls_transport
 from hub.cli.errors import _redact, describe_config_error
 from hub.core.settings import HttpSystem, Settings, env_file, get_settings
 
@@ -102,11 +103,15 @@ async def system_problems(settings: Settings) -> list[str]:
             await lapor.find_reports(sumber="lapor-hub", ref_eksternal="config-check")
     except Exception as exc:  # noqa: BLE001
         problems.append(with_hint("lapor", f"lapor: {_first(describe(exc))}", settings))
-    async with httpx.AsyncClient(timeout=5) as client:
-        for name in ("dukcapil", "siasn", "notify"):
-            url = getattr(settings, name).base_url
-            if (error := await _try(client, url)) is not None:
-                problems.append(f"{name}: unreachable at {url} ({error}); set "
+    for name in ("dukcapil", "siasn", "notify"):
+        system = getattr(settings, name)
+        # Trusted as the hub's own clients trust it (a gateway's self-signed certificate).
+        transport = tls_transport(ca_bundle=getattr(system, "ca_bundle", None),
+                                  pinned_sha256=getattr(system, "pinned_sha256", None),
+                                  concurrency=1, kind="httpx")
+        async with httpx.AsyncClient(timeout=5, transport=transport) as client:
+            if (error := await _try(client, system.base_url)) is not None:
+                problems.append(f"{name}: unreachable at {system.base_url} ({error}); set "
                                 f"{env_name(name + '.base_url')}")
     for name, field in (("dukcapil", "password"), ("siasn", "client_secret")):
         if getattr(getattr(settings, name), field) is None:

@@ -40,13 +40,28 @@ def _redact(url: str) -> str:
         return "<unparseable URL>"
 
 
+_NEVER_ECHOED = ("url", "token", "password", "secret", "key")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+def _got(error: Any) -> str:
+    """The value that was refused, unless it may hold a credential (a URL can: user:pass@)."""
+    where = ".".join(str(part) for part in error["loc"]).lower()
+    if any(word in where for word in _NEVER_ECHOED):
+        return ""
+    return f" (got {error.get('input')!r})"
+
+
 def describe_config_error(exc: BaseException) -> str | None:
     """One line for a configuration problem, or None for anything else."""
     if isinstance(exc, ConfigError):
         return str(exc)
     if isinstance(exc, ValidationError):
-        parts = [f"{env_name(e['loc'])}: {e['msg']} (got {e.get('input')!r})"
-                 if e["loc"] else e["msg"] for e in exc.errors(include_url=False)]
+        parts = [f"{env_name(e['loc'])}: {_first_line(e['msg'])}{_got(e)}"
+                 if e["loc"] else _first_line(e["msg"]) for e in exc.errors(include_url=False)]
         where = f" (environment or {env_file()}, see {ENV_FILE_VAR})"
         return "invalid setting " + "; ".join(parts) + where
     if isinstance(exc, OperationalError):

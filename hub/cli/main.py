@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from hub.cli.config import config_app
 from hub.cli.cursor import cursor_app
-from hub.cli.errors import HubTyper
+from hub.cli.errors import HubTyper, describe_config_error
 from hub.cli.flowrun import run_flow
 from hub.cli.officers import officers_app
 from hub.cli.quarantine import quarantine_app
@@ -45,7 +45,8 @@ def _hub() -> Hub:
     try:
         settings = get_settings()
     except ValueError as exc:  # e.g. a base URL with user:password@ in it
-        err.print(f"[red]configuration error:[/] {safe_message(exc)}")
+        line = describe_config_error(exc) or safe_message(exc)
+        err.print(f"[red]configuration error:[/] {line}", soft_wrap=True)
         raise typer.Exit(2) from exc
     configure_logging(json=settings.log_json, level=settings.log_level)
     try:

@@ -14,6 +14,8 @@ from tests.sandbox import Sandbox
 def _check(sandbox: Sandbox, db: str, tmp_path: Path, env_file: str,
            **extra: str) -> subprocess.CompletedProcess[str]:
     env = hub_env({n: e.base_url for n, e in sandbox.endpoints.items()}, db, **extra)
+    if pin := sandbox.dukcapil_pin():  # the sandbox's Dukcapil is self-signed like the real one
+        env.setdefault("LAPOR_HUB_DUKCAPIL__PINNED_SHA256", pin)
     env.pop("PREFECT_API_URL", None)
     (tmp_path / "hub.env").write_text(env_file)
     env["LAPOR_HUB_ENV_FILE"] = str(tmp_path / "hub.env")
