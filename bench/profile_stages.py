@@ -1,14 +1,19 @@
-"""Where the hub's CPU time goes, grouped by stage (module prefix), from a cProfile run."""
+"""Where the hub's time goes, grouped by stage (module prefix), from a sampling profile.
+
+pyinstrument samples the running stack every millisecond, so the hub runs at nearly full
+speed (cProfile's per-call hooks made it ten times slower and blamed the wrong stages). Time the
+event loop spends waiting in ``select`` is the hub waiting on the wire, not working.
+"""
 
 from __future__ import annotations
 
-import cProfile
-import pstats
-import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pyinstrument import Profiler
+from pyinstrument.frame import Frame
 
 # First match wins: the most specific prefixes come first.
 STAGES = [
@@ -33,24 +38,46 @@ def _stage(filename: str) -> str:
     return "other"
 
 
-def print_stages(profile: cProfile.Profile, top: int = 15) -> None:
-    stats = pstats.Stats(profile)
+def _self_times(frame: Frame, out: dict[tuple[str, str], float],
+                parent: tuple[str, str] = ("", "")) -> None:
+    # A "[self]" leaf is time spent in its parent's own code; a built-in (socket.send,
+    # Cursor.execute) counts for the stage of the Python code that called it.
+    if frame.is_synthetic_leaf:
+        key = parent
+    elif not frame.file_path or frame.file_path.startswith("<"):
+        key = (parent[0], f"{frame.function} (built-in)")
+    else:
+        key = (frame.file_path, frame.function)
+    if not frame.children:
+        out[key] = out.get(key, 0.0) + frame.time
+    for child in frame.children:
+        _self_times(child, out, key)
+
+
+def print_stages(profiler: Profiler, top: int = 15) -> None:
+    session = profiler.last_session
+    root = session.root_frame() if session else None
+    if root is None:
+        print("no samples")
+        return
+    own: dict[tuple[str, str], float] = {}
+    _self_times(root, own)
     per_stage: dict[str, float] = defaultdict(float)
-    total = 0.0
-    entries = stats.stats.items()  # type: ignore[attr-defined]
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in entries:
-        per_stage[_stage(filename)] += tottime
-        total += tottime
-    print(f"CPU time by stage (own time, {total:.1f} s profiled):")
+    for (path, _function), seconds in own.items():
+        per_stage[_stage(path)] += seconds
+    total = sum(per_stage.values()) or 1.0
+    print(f"Time by stage (own time, {total:.2f} s sampled):")
     for stage, seconds in sorted(per_stage.items(), key=lambda kv: -kv[1]):
         print(f"  {stage:16} {seconds:7.2f} s  {100 * seconds / total:5.1f} %")
     others: dict[str, float] = defaultdict(float)
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in entries:
-        if _stage(filename) == "other":
-            others[filename.split("site-packages/")[-1]] += tottime
-    print("largest 'other':", ", ".join(f"{f} {s:.2f}s" for f, s in
-                                        sorted(others.items(), key=lambda kv: -kv[1])[:8]))
-    stats.sort_stats("tottime").print_stats(top)
+    for (path, _function), seconds in own.items():
+        if _stage(path) == "other":
+            others[path.split("site-packages/")[-1] or "<unknown>"] += seconds
+    print("largest 'other':", ", ".join(
+        f"{f} {s:.2f}s" for f, s in sorted(others.items(), key=lambda kv: -kv[1])[:8]))
+    print(f"largest {top} functions (own time):")
+    for (path, function), seconds in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {seconds:6.2f} s  {function} ({path.split('site-packages/')[-1]})")
 
 
 @contextmanager
@@ -58,15 +85,17 @@ def profiled(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    # CPU time, not wall time: the figures hold on a machine busy with other work.
-    profile = cProfile.Profile(time.process_time)
-    profile.enable()
+    # async_mode disabled: sample what the thread is really running, including the loop's waits.
+    profiler = Profiler(interval=0.001, async_mode="disabled")
+    profiler.start()
     try:
         yield
     finally:
-        profile.disable()
-        print_stages(profile)
-        out = Path("var/bench-profile.pstats")
+        profiler.stop()
+        print_stages(profiler)
+        out = Path("var/bench-profile.html")
         out.parent.mkdir(exist_ok=True)
-        profile.dump_stats(out)
-        print(f"full profile: {out} (python -m pstats {out})")
+        out.write_text(profiler.output_html())
+        if profiler.last_session is not None:
+            profiler.last_session.save(str(out.with_suffix(".pyisession")))
+        print(f"full profile: {out} (and {out.with_suffix('.pyisession')} for pyinstrument)")
