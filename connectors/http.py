@@ -72,6 +72,20 @@ class _NoCookies(CookieJar):
         return None
 
 
+class _NoCookieStore(httpx.Cookies):
+    """httpx's cookie store, doing nothing: even with a jar that keeps nothing, httpx builds a
+    urllib request per response to offer it ``Set-Cookie`` (a tenth of a POST's client CPU)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        return None
+
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 class BadShape(Exception):
     """Raised by parse functions; ``fields`` are locations only, never values."""
 
@@ -182,6 +196,9 @@ class BaseClient:
             transport=chosen,
             follow_redirects=False,
         )
+        # httpx offers no public way to switch cookie handling off; its public setter would wrap
+        # this store in a plain one again. tests/connectors/test_http_policy.py pins the effect.
+        self._client._cookies = _NoCookieStore(_NoCookies())
         # Absolute URLs of the paths called most (a fixed path such as ``/laporan``): httpx
         # would otherwise parse and merge the URL with the base on every request.
         self._base = str(self._client.base_url).rstrip("/")
@@ -212,7 +229,10 @@ class BaseClient:
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
     ) -> T:
-        """Send ``method path`` (a template filled from ``path_params``), retrying per policy."""
+        """Send ``method path`` (a template filled from ``path_params``), retrying per policy.
+
+        ``json`` is any JSON value, or a pydantic model (encoded by pydantic itself).
+        """
         call = Call(self.system, method, path)
         url = self._url(path, path_params)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
@@ -268,8 +288,14 @@ class BaseClient:
         parse: Callable[[httpx.Response, Call], T],
     ) -> T:
         try:
-            response = await self._client.request(call.method, url, params=query or None,
-                                                  json=body)
+            if isinstance(body, BaseModel):
+                # pydantic's own encoder, not model_dump() and then the stdlib's json.dumps.
+                response = await self._client.request(
+                    call.method, url, params=query or None,
+                    content=body.model_dump_json().encode(), headers=_JSON_HEADERS)
+            else:
+                response = await self._client.request(call.method, url, params=query or None,
+                                                      json=body)
         except (httpx.RequestError, aiohttp.ClientError) as exc:
             raise transport_error(call, exc, idempotent) from exc
         if response.is_success:

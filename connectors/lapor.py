@@ -123,7 +123,7 @@ class LaporClient(BaseClient):
         return await self.call(
             "POST",
             "/laporan",
-            json=report.model_dump(mode="json"),
+            json=report,
             idempotent=False,
             parse=model_parser(LaporCreated),
         )
