@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import threading
+import uuid
 from typing import Annotated
 
 import typer
@@ -77,17 +78,24 @@ def sync(
     prefect: Annotated[bool, typer.Option(help="run as a Prefect flow (local mode "
                                           "unless PREFECT_API_URL is set)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="the summary as JSON")] = False,
+    processes: Annotated[int, typer.Option(
+        min=1, max=64, help="processes sending to LAPOR! (with --no-prefect; under Prefect, "
+                            "run more workers instead)")] = 1,
 ) -> None:
     """One sync run: pull new and changed tickets, push them to SP4N-LAPOR!."""
-    code = run_sync_command(channels, all_channels, prefect, as_json)
+    code = run_sync_command(channels, all_channels, prefect, as_json, processes)
     if code:
         raise typer.Exit(code)
 
 
 def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bool,
-                     as_json: bool = False) -> int:
+                     as_json: bool = False, processes: int = 1) -> int:
     if not channels and not all_channels:
         err.print("name one or more channels, or use --all")
+        return 2
+    if processes > 1 and prefect:
+        err.print("--processes needs --no-prefect; under Prefect, start more workers on the "
+                  "work pool (README: several workers)")
         return 2
     hub = _hub()
     try:
@@ -100,7 +108,7 @@ def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bo
     if err.is_terminal:
         watcher.start()
     try:
-        summary = _run_sync(hub, names, prefect)
+        summary = _run_sync(hub, names, prefect, processes)
     finally:
         done.set()
         if watcher.is_alive():
@@ -124,11 +132,13 @@ def run_sync_command(channels: list[str] | None, all_channels: bool, prefect: bo
     return 1 if summary.errors or left else 0
 
 
-def _run_sync(hub: Hub, names: list[str], prefect: bool) -> SyncSummary:
+def _run_sync(hub: Hub, names: list[str], prefect: bool, processes: int = 1) -> SyncSummary:
     if not prefect:
-        from hub.sync.pipeline import sync as plain_sync
+        from hub.sync.processes import sync_in_processes
 
-        return asyncio.run(plain_sync(hub, names))
+        return asyncio.run(sync_in_processes(hub, names, processes, uuid.uuid4().hex,
+                                             json_logs=hub.settings.log_json,
+                                             level=hub.settings.log_level))
     configure_prefect_env()
     from flows.sync import sync_flow
     from hub.service.runtime import use_hub

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 from pydantic import BaseModel
@@ -89,6 +90,8 @@ class SyncSummary(BaseModel):
     run_id: str
     channels: dict[str, ChannelSummary]
     push_error: str | None = None  # LAPOR! refused the hub itself (e.g. its token): nothing sent
+    # Tickets sent by each push helper process (``sync --processes N``), beside this process.
+    helpers_sent: list[int] = []
 
     @property
     def errors(self) -> dict[str, str]:
@@ -180,7 +183,13 @@ async def push_all(hub: Hub, channels: list[str] | None = None,
 PushOne = Callable[[], Awaitable[dict[str, PushCounts]]]
 
 
-async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: asyncio.Event,
+class Flag(Protocol):
+    """An ``asyncio.Event`` here, a ``multiprocessing.Event`` in a push helper process."""
+
+    def is_set(self) -> bool: ...
+
+
+async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: Flag,
                              push_one: PushOne, idle_s: float = 0.25,
                              ) -> tuple[dict[str, PushCounts], str | None]:
     """Push claimed batches while the pulls are still storing pages, then until nothing is due.
@@ -232,9 +241,12 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-async def sync(hub: Hub, channels: list[str] | None = None,
-               run_id: str | None = None) -> SyncSummary:
-    """Pull every channel concurrently and push as pages land. No Prefect needed."""
+async def sync(hub: Hub, channels: list[str] | None = None, run_id: str | None = None,
+               on_pulls_done: Callable[[], None] | None = None) -> SyncSummary:
+    """Pull every channel concurrently and push as pages land. No Prefect needed.
+
+    ``on_pulls_done`` is called once every pull has ended (helpers pushing beside this run).
+    """
     names = hub.check_channels(channels)
     run_id = run_id or uuid.uuid4().hex
     pulls_done = asyncio.Event()
@@ -245,6 +257,8 @@ async def sync(hub: Hub, channels: list[str] | None = None,
                                         return_exceptions=True)
         finally:
             pulls_done.set()
+            if on_pulls_done is not None:
+                on_pulls_done()
 
     results, (pushed, push_error) = await asyncio.gather(
         pull_all(),

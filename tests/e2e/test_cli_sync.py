@@ -86,3 +86,31 @@ def test_sync_exits_1_when_tickets_wait_for_a_lookup_after_an_ambiguous_write(
     assert "3 waiting for a lookup after an ambiguous write" in done.stderr, done.stderr[-2000:]
     [row] = _status(sandbox, sqlite_url)["unsettled"]
     assert row["lookup"] == 3 and row["lookup_from"]
+
+
+def test_sync_from_two_processes_sends_every_ticket_once_and_the_helper_takes_a_share(
+        sandbox: Sandbox, db_url: str) -> None:
+    sandbox.seed("sikesal", 160, 77)
+    # A slow LAPOR! and two POSTs in flight per process: the run outlasts the helper's start-up.
+    sandbox.faults("lapor", latency_ms=100)
+    urls = {name: e.base_url for name, e in sandbox.endpoints.items()}
+    env = hub_env(urls, db_url, LAPOR_HUB_PUSH_CONCURRENCY="2")
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "sync", "sikesal", "--no-prefect",
+                           "--processes", "2", "--json"], env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    refs = [str(r["ref_eksternal"]) for r in sandbox.lapor_reports()]
+    assert len(refs) == len(set(refs)) == 160
+    assert summary["channels"]["sikesal"]["sent"] == 160
+    [helper] = summary["helpers_sent"]
+    assert 0 < helper < 160
+
+
+def test_processes_need_the_plain_run(sandbox: Sandbox, sqlite_url: str) -> None:
+    urls = {name: e.base_url for name, e in sandbox.endpoints.items()}
+    done = subprocess.run([sys.executable, "-m", "hub.cli", "sync", "sikesal", "--processes", "2"],
+                          env=hub_env(urls, sqlite_url), cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "--processes needs --no-prefect" in done.stderr
