@@ -8,7 +8,8 @@ Both use the same ledger guarantees (claims, lookups). Received = ``inbound_even
 answered. Prints p50/p99 and, from the same run, the raw limits: the intake's own accept rate
 and plain POSTs to the LAPOR! simulator.
 
-    .venv/bin/python bench/intake_latency.py --events 1000
+    .venv/bin/python bench/intake_latency.py --events 1000            # a burst
+    .venv/bin/python bench/intake_latency.py --rate 50 --duration 60  # steady callers
 """
 
 from __future__ import annotations
@@ -50,18 +51,23 @@ def _call(i: int, run: str) -> dict[str, Any]:
             "waktu": "2026-11-20T08:00:00+08:00", "penelepon": {"telepon": "081234567890"}}
 
 
-async def _fire(intake_url: str, n: int, run: str, concurrency: int) -> float:
-    """POST n events; returns the accept rate (events/s) the intake sustained."""
+async def _fire(intake_url: str, n: int, run: str, concurrency: int,
+                rate: float | None = None) -> float:
+    """POST n events, as fast as they are taken or at a steady ``rate`` per second; returns the
+    accept rate (events/s) the intake sustained."""
     gate = asyncio.Semaphore(concurrency)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with httpx.AsyncClient(transport=AiohttpTransport(), headers=headers,
                                  timeout=30) as client:
+        start = time.perf_counter()
+
         async def one(i: int) -> None:
+            if rate:  # a caller every 1/rate s, whatever the intake is doing
+                await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
             async with gate:
                 r = await client.post(f"{intake_url}/events/call112", json=_call(i, run))
                 r.raise_for_status()
 
-        start = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(n)))
         return n / (time.perf_counter() - start)
 
@@ -72,7 +78,8 @@ def _latencies(db_url: str, n: int, timeout_s: float) -> list[float]:
     try:
         while True:
             with Session(engine) as session:
-                received = {e: as_utc(t).timestamp() for e, t in session.exec(
+                # event_id is "<id>@<version>"; the ticket's source id is the part before "@".
+                received = {e.split("@")[0]: as_utc(t).timestamp() for e, t in session.exec(
                     select(InboundEventRow.event_id, InboundEventRow.received_at))}
                 sent = {s: as_utc(t).timestamp() for s, t in session.exec(
                     select(AuditRow.source_id, AuditRow.at).where(
@@ -85,7 +92,7 @@ def _latencies(db_url: str, n: int, timeout_s: float) -> list[float]:
 
 
 def _measure(mode: str, lapor_url: str, n: int, workdir: Path, concurrency: int,
-             lapor_per_s: float) -> dict[str, Any]:
+             lapor_per_s: float, rate: float | None) -> dict[str, Any]:
     db_url = f"sqlite:///{workdir / f'ledger-{mode}.db'}"
     env = {"LAPOR_HUB_DATABASE_URL": db_url, "LAPOR_HUB_LAPOR__BASE_URL": lapor_url,
            "LAPOR_HUB_LAPOR__TOKEN": DEFAULT_TOKEN, "LAPOR_HUB_INTAKE__TOKENS__CALL112": TOKEN,
@@ -105,12 +112,13 @@ def _measure(mode: str, lapor_url: str, n: int, workdir: Path, concurrency: int,
             stack.prepare()
             stack.start_worker(1)
         stack.start_intake()
-        accept = asyncio.run(_fire(config.intake_url, n, mode.upper(), concurrency))
+        accept = asyncio.run(_fire(config.intake_url, n, mode.upper(), concurrency, rate))
         lat = _latencies(db_url, n, timeout_s=600)
     finally:
         stack.stop()
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else lat * 99
-    return {"mode": mode, "events": n, "reports": len(lat), "p50_s": round(q[49], 3),
+    return {"mode": mode, "events": n, "rate_per_s": rate, "reports": len(lat),
+            "p50_s": round(q[49], 3),
             "p99_s": round(q[98], 3), "max_s": round(max(lat), 3),
             "intake_accept_per_s": round(accept, 1)}
 
@@ -121,12 +129,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--lapor-per-s", type=float, default=1000.0,
                         help="LAPOR! rate limit for the event path (production: the agreed one)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="events per second, steady (default: a burst, as fast as taken)")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="seconds to keep --rate up (sets --events to rate x duration)")
+    parser.add_argument("--modes", default="fast,event", help="fast, event or both")
     args = parser.parse_args()
+    if args.rate and args.duration:
+        args.events = int(args.rate * args.duration)
     with tempfile.TemporaryDirectory() as tmp, simulators_process(
             seed=1, n=0, only=["lapor"], ports={"lapor": free_port()}) as urls:
         lapor_url = urls["lapor"]
         rows = [_measure(mode, lapor_url, args.events, Path(tmp), args.concurrency,
-                         args.lapor_per_s) for mode in ("fast", "event")]
+                         args.lapor_per_s, args.rate) for mode in args.modes.split(",")]
         raw = asyncio.run(bare_lapor_posts(lapor_url, DEFAULT_TOKEN, 2000,
                                            args.concurrency))
     for row in rows:
