@@ -21,6 +21,7 @@ import socket
 import statistics
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,24 @@ def _latencies(db_url: str, n: int, timeout_s: float) -> list[float]:
         engine.dispose()
 
 
+def _flow_run_phases(api_url: str) -> dict[str, Any]:
+    """Where an event-path run spends its time, from Prefect's own records of the flow runs:
+    created by the trigger → running (queue, worker poll, a fresh Python process, imports) →
+    finished (the sync itself)."""
+    runs = httpx.post(f"{api_url}/flow_runs/filter", json={"limit": 200}, timeout=30).json()
+
+    def seconds(a: str | None, b: str | None) -> float | None:
+        if not a or not b:
+            return None
+        return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
+
+    starting = [d for r in runs if (d := seconds(r["created"], r["start_time"])) is not None]
+    running = [d for r in runs if (d := seconds(r["start_time"], r["end_time"])) is not None]
+    return {"flow_runs": len(runs),
+            "p50_created_to_running_s": round(statistics.median(starting), 3) if starting else None,
+            "p50_run_s": round(statistics.median(running), 3) if running else None}
+
+
 def _measure(mode: str, lapor_url: str, n: int, workdir: Path, concurrency: int,
              lapor_per_s: float, rate: float | None) -> dict[str, Any]:
     db_url = f"sqlite:///{workdir / f'ledger-{mode}.db'}"
@@ -114,13 +133,14 @@ def _measure(mode: str, lapor_url: str, n: int, workdir: Path, concurrency: int,
         stack.start_intake()
         accept = asyncio.run(_fire(config.intake_url, n, mode.upper(), concurrency, rate))
         lat = _latencies(db_url, n, timeout_s=600)
+        phases = _flow_run_phases(config.api_url) if mode == "event" else {}
     finally:
         stack.stop()
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else lat * 99
     return {"mode": mode, "events": n, "rate_per_s": rate, "reports": len(lat),
             "p50_s": round(q[49], 3),
             "p99_s": round(q[98], 3), "max_s": round(max(lat), 3),
-            "intake_accept_per_s": round(accept, 1)}
+            "intake_accept_per_s": round(accept, 1), **phases}
 
 
 def main() -> None:
