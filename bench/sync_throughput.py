@@ -1,4 +1,5 @@
-"""End-to-end sync throughput: N seeded Sikesal tickets → SIAK → ledger → SP4N-LAPOR!.
+"""End-to-end sync throughput: N seeded tickets (Sikesal, or all pulled channels) → SIAK →
+ledger → SP4N-LAPOR!.
 
 Simulators run in their own process (uvloop + httptools) so this measures the hub. Prints
 tickets/s, p50/p99 time per ticket (stored in the ledger → sent), peak memory of the hub process,
@@ -6,6 +7,7 @@ and, from the same run, the limits: a bare aiohttp client with no hub code, and 
 connector alone, both POSTing to the same simulator process.
 
     .venv/bin/python bench/sync_throughput.py --tickets 10000
+    .venv/bin/python bench/sync_throughput.py --tickets 100000 --channels all
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import statistics
 import tempfile
@@ -21,19 +24,19 @@ import uuid
 from pathlib import Path
 
 import httpx
+from crash_support import hub_env
 from profile_stages import profiled
-from pydantic import SecretStr
 from raw_limit import bare_lapor_posts, connector_lapor_posts
 from sqlmodel import Session, select
 
-from hub.core.settings import DukcapilSystem, LaporSystem, Settings, SikesalSystem
+from hub.core.settings import Settings
 from hub.ledger.tables import AuditRow, as_utc
 from hub.privacy.logging import configure_logging
 from hub.sync.pipeline import Hub
 from hub.sync.processes import sync_in_processes
 from simulators.process import root_of, simulators_process
 
-PORTS = {"lapor": 18701, "sikesal": 18711, "dukcapil": 18721}
+PULLED = ["sikesal", "laksa", "sambat", "simtramtibum"]
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -63,38 +66,43 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--transport", choices=["aiohttp", "httpx"], default="aiohttp")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--channels", default="sikesal",
+                        help="comma-separated pulled channels, or all (tickets split evenly)")
     parser.add_argument("--processes", type=int, default=1,
                         help="processes sending (lapor-hub sync --no-prefect --processes N)")
     parser.add_argument("--profile", action="store_true",
-                        help="cProfile the sync and print where the CPU time goes, per stage")
+                        help="sample the sync (pyinstrument) and print where the time goes, per stage")
     args = parser.parse_args()
     configure_logging(json=True, level="WARNING")
+    channels = PULLED if args.channels == "all" else args.channels.split(",")
+    ports = {"lapor": 18701, "dukcapil": 18721,
+             **{name: 18711 + i for i, name in enumerate(channels)}}
+    per_channel = args.tickets // len(channels)
     with tempfile.TemporaryDirectory() as tmp, simulators_process(
-            seed=1, n=args.tickets, only=list(PORTS), ports=PORTS) as urls:
+            seed=1, n=per_channel, only=list(ports), ports=ports) as urls:
         db = args.database_url or f"sqlite:///{Path(tmp) / 'ledger.db'}"
+        # The sandbox's credentials and URLs, as `make demo` and the tests set them.
+        os.environ.update(hub_env(urls, db))
         common = {"timeout_s": 30.0, "concurrency": args.concurrency, "transport": args.transport}
-        settings = Settings(
-            database_url=db, page_size=500, push_batch_size=args.batch,
-            push_concurrency=args.concurrency, mappings_dir=Path(tmp),
-            lapor=LaporSystem(base_url=urls["lapor"], token=SecretStr("sandbox-lapor-token"),
-                              **common),
-            sikesal=SikesalSystem(base_url=urls["sikesal"],
-                                  token=SecretStr("sandbox-sikesal-token"), **common),
-            dukcapil=DukcapilSystem(base_url=urls["dukcapil"],
-                                    password=SecretStr("sandbox-dukcapil-pass"), **common))
-        # Only Sikesal: the other channels' simulators are not started for this bench.
-        (Path(tmp) / "sikesal.yaml").write_text(
-            (Path(__file__).parent.parent / "mappings" / "sikesal.yaml").read_text())
+        settings = Settings(database_url=db, page_size=500, push_batch_size=args.batch,
+                            push_concurrency=args.concurrency, mappings_dir=Path(tmp),
+                            retry_base_s=1.0, retry_max_s=5.0)
+        settings = settings.model_copy(update={
+            name: getattr(settings, name).model_copy(update=common)
+            for name in ("lapor", "dukcapil", *channels)})
+        for name in channels:  # only these channels' simulators are started for this bench
+            (Path(tmp) / f"{name}.yaml").write_text(
+                (Path(__file__).parent.parent / "mappings" / f"{name}.yaml").read_text())
         hub = Hub.from_settings(settings)
         start, cpu_start, helpers_start = time.perf_counter(), time.process_time(), _children_cpu()
         with profiled(args.profile):
             summary = asyncio.run(sync_in_processes(
-                hub, ["sikesal"], args.processes, uuid.uuid4().hex, level="WARNING"))
+                hub, channels, args.processes, uuid.uuid4().hex, level="WARNING"))
         elapsed = time.perf_counter() - start
         # The push helpers have ended by now; the simulators' process (also a child) has not.
         hub_cpu = time.process_time() - cpu_start + _children_cpu() - helpers_start
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        sent = summary.channels["sikesal"].sent
+        sent = sum(c.sent for c in summary.channels.values())
         reports = httpx.get(f"{root_of(urls['lapor'])}/_sim/state", timeout=60).json()["count"]
         latencies = _latencies(hub)
         n_raw = min(args.tickets, 5000)
@@ -117,7 +125,8 @@ def main() -> None:
         "ratio_hub_to_bare": round(sent / elapsed / bare, 3),
         "ratio_connector_to_bare": round(connector / bare, 3),
     }
-    figures["push"] = summary.channels["sikesal"].model_dump()
+    figures["channels"] = {name: c.model_dump() for name, c in summary.channels.items()}
+    figures["helpers_sent"] = summary.helpers_sent
     print(json.dumps(figures, indent=2))
 
 
