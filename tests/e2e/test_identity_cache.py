@@ -69,3 +69,25 @@ async def test_an_expired_cache_entry_is_verified_again(sandbox: Sandbox, sqlite
         await expired.resolve(people[0])
         assert expired.calls == 1
         expired.flush()  # rewriting the row (another worker may have too) must not fail
+
+
+async def test_two_workers_deciding_the_same_people_both_store_without_error(
+        sandbox: Sandbox, db_url: str) -> None:
+    hub, people = await _named_tickets(sandbox, db_url)
+    client = dukcapil_client(hub.settings)
+    assert client is not None
+    async with client:
+        one = IdentityResolver(hub.engine, client, ttl_s=3600)
+        two = IdentityResolver(hub.engine, client, ttl_s=3600)
+        one.prefetch(people[:4])
+        two.prefetch(people[:4])  # neither has written yet: both ask Dukcapil
+        first = [await one.resolve(t) for t in people[:4]]
+        second = [await two.resolve(t) for t in people[:4]]
+        one.flush()
+        two.flush()  # these keys now exist: updated, not inserted twice
+        assert first == second
+        with Session(hub.engine) as session:
+            rows = list(session.exec(select(IdentityCacheRow)))
+        assert sorted(r.key for r in rows) == sorted(
+            k for t in people[:4] if (k := IdentityResolver.key_of(t)) is not None)
+        assert {r.status for r in rows} == {str(o.status) for o in first}
