@@ -32,6 +32,7 @@ from hub.identity.dukcapil import IdentityOutcome, IdentityResolver
 from hub.ledger.claims import Claimed, Outcome, Quarantine, Retry, Sent, record_outcomes
 from hub.ledger.tables import utcnow
 from hub.mapping.engine import ChannelMapping
+from hub.privacy.masking import register_names
 from hub.sync.lapor_report import build_report
 
 log = structlog.get_logger(__name__)
@@ -102,6 +103,10 @@ class Pusher:
             chunk = claimed[start : start + group]
             if self._throttle is not None:
                 await self._throttle(len(chunk))
+            # Fresh in the masking registry while they are pushed, however long ago they were
+            # read: the registry keeps the recently registered names, not every name ever seen.
+            register_names(c.ticket.pelapor.nama for c in chunk
+                           if c.ticket.pelapor is not None and c.ticket.pelapor.nama)
             self._identity.prefetch(c.ticket for c in chunk)
             outcomes = await asyncio.gather(*(self._guarded(gate, c) for c in chunk))
             self._identity.flush()
