@@ -7,7 +7,8 @@ store, as an operator re-typing them would: the keyword dropped, abbreviations w
 title of its own, sometimes a closing line, dated a little after the citizen's report. Some
 carry Sambat's id as the reference (``sumber`` + ``ref_eksternal``), the rest none. Records in
 ``hold`` wait (the link lags) until they are taken out of it; records in ``twice`` are filed a
-second time, a little differently (an operator entering one report twice).
+second time an hour later, a little differently, both without reference (an operator typing one
+report in twice).
 
 ``POST /_sim/forwarder`` configures it, ``POST /_sim/forwarder/run`` runs one pass now,
 ``GET /_sim/forwarder`` shows it; ``interval_s`` > 0 also runs a pass that often in the
@@ -140,7 +141,8 @@ class Forwarder:
         who = record.get("pengirim") or {}
         dibuat = datetime.fromisoformat(str(record["dibuat"])) + timedelta(
             seconds=cfg.lag_s * (1 + rng.random()) + copy * 3600)
-        with_ref = copy == 0 and self._chosen(record["id"], "ref", cfg.ref_rate)
+        # A report entered twice was typed in by hand both times: neither carries the reference.
+        with_ref = record["id"] not in cfg.twice and self._chosen(record["id"], "ref", cfg.ref_rate)
         body = {
             "judul": title(text), "isi": text, "klasifikasi": "pengaduan",
             "kategori": str(record.get("kategori", "lainnya")).title(),
