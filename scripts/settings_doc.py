@@ -177,8 +177,8 @@ def table() -> str:
     lines.append(f"`<SYSTEM>`: {', '.join(f'`{s}`' for s in systems)}.")
     channels = [n.upper() for n, f in Settings.model_fields.items()
                 if isinstance(f.annotation, type) and issubclass(f.annotation, ChannelSystem)]
-    lines.append(f"`<CHANNEL>`: {', '.join(f'`{c}`' for c in channels)} (112 is always filed "
-                 "by the hub).")
+    lines.append(f"`<CHANNEL>`: {', '.join(f'`{c}`' for c in channels)} (112 and Open311 "
+                 "are always filed by the hub).")
     return "\n".join(lines)
 
 
