@@ -166,7 +166,7 @@ class Adopter:
                 and not (f.sumber in self._own_sumber and f.ref_eksternal)]
         decisions = {c.id: decide(_probe(c), pool, self._rule) for c in rest}
         # One report, two tickets wanting it: the clearly better one takes it and the other
-        # waits (next time the report is held); without a clear lead both are doubtful.
+        # waits; without a clear lead both are doubtful.
         wanted: dict[str, list[tuple[Score, Claimed]]] = {}
         for c in rest:
             d = decisions[c.id]
@@ -183,6 +183,11 @@ class Adopter:
                 lost |= {c.id for _, c in claims[1:]}
             else:
                 contested |= {c.id for _, c in claims}
+        # A ticket one of whose candidates another ticket just took decides again next run,
+        # when that report is no candidate any more.
+        won = {w.tracking_id for w in winners.values()}
+        lost |= {c.id for c in rest if c.id not in winners and c.id not in contested
+                 and any(sc.tracking_id in won for sc in decisions[c.id].scores)}
         by_tid = {f.tracking_id: f for f in found.values()}
         now = utcnow()
         stored = _stored_at(self._engine, [c.id for c in rest])
@@ -192,7 +197,7 @@ class Adopter:
                 f = by_tid[winners[c.id].tracking_id]
                 adopted.append(Adopted(c.id, f.tracking_id, f.transaksi_id, f.status, "match",
                                        winners[c.id].confidence))
-            elif d.kind == "doubtful" or c.id in contested:
+            elif c.id in contested or (d.kind == "doubtful" and c.id not in lost):
                 n.doubtful += 1
                 why = "another ticket matches the same report as well; " if c.id in contested \
                     else ""

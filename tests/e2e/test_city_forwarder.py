@@ -178,3 +178,55 @@ async def test_hub_filed_channels_are_unaffected_and_a_missing_report_goes_to_a_
     quarantined = _quarantine(hub)
     assert {q.reason for q in quarantined.values()} == {"adoption_not_found"}
     assert all(r.state == SendState.quarantined for r in _rows(hub).values())
+
+
+def _copy_ticket(hub: Hub, source: str, target: str, **changes: Any) -> None:
+    """Make ``target`` tell the same story as ``source`` (two citizens, one pothole)."""
+    import json
+
+    with Session(hub.engine) as session:
+        rows = {r.source_id: r for r in session.exec(select(TicketRow).where(
+            TicketRow.source_id.in_([source, target])))}  # type: ignore[attr-defined]
+        a, b = json.loads(rows[source].payload), json.loads(rows[target].payload)
+        for key in ("isi", "judul", "dibuat", "kelurahan", "kecamatan", "lat", "lng", "lokasi"):
+            b[key] = a[key]
+        b.update(changes)
+        rows[target].payload = json.dumps(b)
+        session.add(rows[target])
+        session.commit()
+
+
+@pytest.mark.parametrize("elsewhere", [False, True])
+async def test_two_tickets_wanting_one_report(sandbox: Sandbox, sqlite_url: str,
+                                              elsewhere: bool) -> None:
+    sandbox.seed("sambat", 10, 12)
+    records = {r["id"]: r for r in sandbox.state("sambat")["records"]}
+    web = sorted(i for i, r in records.items() if r["kanal"] == "web")
+    first, second = web[0], web[1]
+    hub = _city_hub(sandbox, sqlite_url)
+    hub.settings.adoption.recheck_s = 3600.0
+    await sync(hub, ["sambat"])  # nothing forwarded yet: everything waits
+    assert all(r.state == SendState.pending for r in _rows(hub).values())
+    other = {"kelurahan": "Sawojajar", "kecamatan": "Kedungkandang"} if elsewhere else {}
+    _copy_ticket(hub, first, second, **other)
+    _forwarder(sandbox, ref_rate=0.0, hold=sorted(set(records) - {first}))
+    tracking_id = _forward(sandbox)["forwarded"][first][0]
+    with Session(hub.engine) as session:  # due again now
+        for row in session.exec(select(TicketRow)):
+            row.next_attempt_at = row.created_at
+            session.add(row)
+        session.commit()
+
+    summary = (await sync(hub, ["sambat"])).channels["sambat"]
+
+    rows = _rows(hub)
+    if elsewhere:  # the one in the right kelurahan takes it; the other waits for its own
+        assert rows[first].tracking_id == tracking_id and rows[second].state == SendState.pending
+        assert (summary.adopted, summary.doubtful) == (1, 0)
+    else:  # no way to tell them apart: a human decides, nothing is linked
+        assert summary.doubtful == 2 and summary.adopted == 0
+        quarantined = _quarantine(hub)
+        assert {quarantined[first].reason, quarantined[second].reason} == {"adoption_doubtful"}
+        assert tracking_id in quarantined[second].detail
+        assert "another ticket" in quarantined[second].detail
+    assert _posts(sandbox).get(SUMBER, 0) == 0
