@@ -247,9 +247,10 @@ def _parse_search_cursor(cursor: str) -> tuple[datetime, str] | None:
         return None
     at, sep, tracking_id = cursor.partition("|")
     try:
-        if not sep:
+        stamp = datetime.fromisoformat(at)
+        if not sep or stamp.tzinfo is None:
             raise ValueError(cursor)
-        return datetime.fromisoformat(at), tracking_id
+        return stamp, tracking_id
     except ValueError:
         raise HTTPException(status_code=422, detail="invalid cursor") from None
 
