@@ -109,6 +109,29 @@ class _RefList(_Model):
     data: list[LaporReportRef]
 
 
+class LaporFound(_Model):
+    """A report as ``GET /laporan/cari`` (assumed) serves it: no reporter; a report a city's own
+    link filed may carry no reference (``sumber``/``ref_eksternal`` null)."""
+
+    tracking_id: str
+    transaksi_id: str
+    status: str
+    sumber: str | None = None
+    ref_eksternal: str | None = None
+    judul: str = ""
+    isi: str = ""
+    instansi: str | None = None
+    lokasi: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    dibuat: datetime
+
+
+class _FoundPage(_Model):
+    data: list[LaporFound]
+    next_cursor: str | None = None
+
+
 class LaporClient(BaseClient):
     """Typed client of SP4N-LAPOR!. Use as ``async with LaporClient(...) as lapor:``."""
 
@@ -138,6 +161,25 @@ class LaporClient(BaseClient):
             parse=model_parser(_RefList),
         )
         return page.data
+
+    async def search_reports(self, *, sejak: datetime, sampai: datetime,
+                             instansi: str | None = None, limit: int = 200) -> list[LaporFound]:
+        """Every report created in ``[sejak, sampai]`` (aware datetimes), all pages, oldest
+        first. Assumed endpoint ``GET /laporan/cari`` (docs/wire-contract.md)."""
+        out: list[LaporFound] = []
+        cursor = ""
+        while True:
+            params: dict[str, str | int] = {"sejak": sejak.isoformat(),
+                                            "sampai": sampai.isoformat(),
+                                            "cursor": cursor, "limit": limit}
+            if instansi is not None:
+                params["instansi"] = instansi
+            page = await self.call("GET", "/laporan/cari", params=params, idempotent=True,
+                                   parse=model_parser(_FoundPage))
+            out += page.data
+            if not page.next_cursor or not page.data:
+                return out
+            cursor = page.next_cursor
 
     async def changes(self, *, since: str | None, limit: int = 100) -> LaporChangesPage:
         """Status changes after cursor ``since`` (None: from the beginning), in order."""

@@ -30,7 +30,15 @@ from hub.service.hints import with_hint
 from hub.service.run_logging import configure_run_logging
 from hub.service.runtime import current_hub
 from hub.sync.limits import pull_slot
-from hub.sync.pipeline import Hub, SyncSummary, pull, push_batch, push_while_pulling, summarize
+from hub.sync.pipeline import (
+    Hub,
+    SyncSummary,
+    adopt_all,
+    pull,
+    push_batch,
+    push_while_pulling,
+    summarize,
+)
 from hub.sync.pull import PullResult
 from hub.sync.push import PushCounts
 
@@ -119,7 +127,9 @@ async def sync_flow(channels: list[str] | None = None) -> Any:
     for result in results:
         if isinstance(result, BaseException) and not isinstance(result, Exception):
             raise result  # cancellation, interrupt: not a channel's failure
-    summary = summarize(rid, names, pulls, totals, push_error)
+    # Channels the city files in LAPOR! itself: find and adopt its reports (never a POST).
+    adopted = await adopt_all(hub, names, rid)
+    summary = summarize(rid, names, pulls, totals, push_error, adopted)
     await publish(hub, summary)
     sent = sum(c.sent for c in summary.channels.values())
     ok = len(names) - len([c for c in summary.channels.values() if c.error])

@@ -15,7 +15,7 @@ from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from hub.core.settings import PROJECT_ROOT, HttpSystem, Settings
+from hub.core.settings import PROJECT_ROOT, ChannelSystem, HttpSystem, Settings
 from hub.sync.limits import LimitSettings
 
 README = PROJECT_ROOT / "README.md"
@@ -151,6 +151,8 @@ def _system_rows(model: type[BaseModel], name: str) -> list[tuple[str, str, str]
         shared = HttpSystem.model_fields.get(field_name)
         if field_name != "base_url" and shared is not None and field.default == shared.default:
             continue  # shared HTTP knobs: one row for every system, below
+        if field_name in ChannelSystem.model_fields and field_name not in HttpSystem.model_fields:
+            continue  # per-channel knobs: one row for every channel, below
         rows.append((f"`{env}{field_name.upper()}`", _default(field), doc))
     return rows
 
@@ -160,6 +162,10 @@ def table() -> str:
     for name, field in HttpSystem.model_fields.items():
         if name != "base_url":
             rows.append((f"`LAPOR_HUB_<SYSTEM>__{name.upper()}`", _default(field), HTTP[name]))
+    for name, field in ChannelSystem.model_fields.items():
+        if name not in HttpSystem.model_fields:
+            rows.append((f"`LAPOR_HUB_<CHANNEL>__{name.upper()}`", _default(field),
+                         str(field.description)))
     rows += [(f"`LAPOR_HUB_LIMITS_{n.upper()}`", _default(f), DOCS[f"limits.{n}"])
              for n, f in LimitSettings.model_fields.items()]
     rows += EXTRA
@@ -169,6 +175,10 @@ def table() -> str:
                if isinstance(f.annotation, type) and issubclass(f.annotation, HttpSystem)]
     lines.append("")
     lines.append(f"`<SYSTEM>`: {', '.join(f'`{s}`' for s in systems)}.")
+    channels = [n.upper() for n, f in Settings.model_fields.items()
+                if isinstance(f.annotation, type) and issubclass(f.annotation, ChannelSystem)]
+    lines.append(f"`<CHANNEL>`: {', '.join(f'`{c}`' for c in channels)} (112 and Open311 "
+                 "are always filed by the hub).")
     return "\n".join(lines)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -17,6 +19,7 @@ from simulators.auth import bearer_auth
 from simulators.clock import LogicalClock, iso
 from simulators.faults import DroppedResponse, FaultInjector
 from simulators.lapor_admins import Autopilot, AutopilotConfig, next_move
+from simulators.lapor_forwarder import Forwarder, forwarder_router
 
 Status = Literal["belum_terverifikasi", "terverifikasi", "tindak_lanjut", "selesai", "ditunda",
                  "bukan_wewenang", "diarsipkan"]
@@ -83,7 +86,15 @@ class Report:
     def summary(self) -> dict[str, Any]:
         return {"tracking_id": self.tracking_id, "transaksi_id": self.transaksi_id,
                 "status": self.status, "sumber": self.body["sumber"],
-                "ref_eksternal": self.body["ref_eksternal"], "dibuat": self.dibuat}
+                "ref_eksternal": self.body.get("ref_eksternal"), "dibuat": self.dibuat}
+
+    def found(self) -> dict[str, Any]:
+        """A search hit: the report without its reporter (``GET /laporan/cari``)."""
+        keys = ("sumber", "ref_eksternal", "judul", "isi", "kategori", "lokasi", "lat", "lng",
+                "tanggal_kejadian")
+        return {"tracking_id": self.tracking_id, "transaksi_id": self.transaksi_id,
+                "status": self.status, "instansi": self.instansi, "dibuat": self.dibuat,
+                **{k: self.body.get(k) for k in keys}}
 
     def full(self) -> dict[str, Any]:
         return {**self.body, "tracking_id": self.tracking_id, "transaksi_id": self.transaksi_id,
@@ -98,6 +109,7 @@ class LaporStore:
     def __init__(self, clock: LogicalClock) -> None:
         self.clock = clock
         self._lock = threading.Lock()
+        self.reset_hooks: list[Callable[[], None]] = []  # e.g. the city forwarder's memory
         self.reset()
 
     def reset(self) -> None:
@@ -105,6 +117,9 @@ class LaporStore:
             self._reports: dict[str, Report] = {}
             self._by_origin: dict[tuple[str, str], list[str]] = {}
             self._changes: list[dict[str, Any]] = []
+            self.posts: Counter[str] = Counter()  # POST /laporan per sumber
+        for hook in self.reset_hooks:
+            hook()
 
     def create(self, laporan: LaporanIn) -> Report:
         with self._lock:
@@ -118,6 +133,32 @@ class LaporStore:
                 report.tracking_id)
             self._record_change(report)
             return report
+
+    def file_forwarded(self, body: dict[str, Any], dibuat: datetime) -> Report:
+        """A report a city's own link filed (``simulators/lapor_forwarder.py``), dated when the
+        link filed it; ``ref_eksternal`` may be None (the link sets no reference)."""
+        with self._lock:
+            seq = len(self._reports) + 1
+            when = iso(dibuat)
+            report = Report(body=body, tracking_id=f"LPR{seq:08d}", transaksi_id=f"TRX{seq:010d}",
+                            status="belum_terverifikasi", dibuat=when, diperbarui=when,
+                            instansi=body.get("instansi_tujuan"))
+            self._reports[report.tracking_id] = report
+            if body.get("sumber") and body.get("ref_eksternal"):
+                self._by_origin.setdefault((body["sumber"], body["ref_eksternal"]), []).append(
+                    report.tracking_id)
+            self._record_change(report)
+            return report
+
+    def search(self, sejak: datetime, sampai: datetime, instansi: str | None,
+               after: tuple[datetime, str] | None, limit: int) -> list[tuple[datetime, Report]]:
+        """Reports created in ``[sejak, sampai]`` by (dibuat, tracking id), after ``after``."""
+        with self._lock:
+            hits = sorted(((datetime.fromisoformat(r.dibuat), r) for r in self._reports.values()
+                           if instansi is None or r.instansi == instansi),
+                          key=lambda h: (h[0], h[1].tracking_id))
+        return [(at, r) for at, r in hits if sejak <= at <= sampai
+                and (after is None or (at, r.tracking_id) > after)][:limit]
 
     def by_origin(self, sumber: str, ref_eksternal: str | None) -> list[dict[str, Any]]:
         with self._lock:
@@ -190,7 +231,7 @@ class LaporStore:
     def state(self) -> dict[str, Any]:
         with self._lock:
             reports = [r.full() for r in self._reports.values()]
-        return {"reports": reports, "count": len(reports)}
+        return {"reports": reports, "count": len(reports), "posts_by_sumber": dict(self.posts)}
 
 
 def _parse_cursor(sejak: str) -> int:
@@ -201,6 +242,19 @@ def _parse_cursor(sejak: str) -> int:
     return int(sejak)
 
 
+def _parse_search_cursor(cursor: str) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    at, sep, tracking_id = cursor.partition("|")
+    try:
+        stamp = datetime.fromisoformat(at)
+        if not sep or stamp.tzinfo is None:
+            raise ValueError(cursor)
+        return stamp, tracking_id
+    except ValueError:
+        raise HTTPException(status_code=422, detail="invalid cursor") from None
+
+
 def api_router(store: LaporStore, faults: FaultInjector, token: str,
                autopilot: Autopilot | None = None) -> APIRouter:
     router = APIRouter(prefix="/api/v1",
@@ -208,6 +262,7 @@ def api_router(store: LaporStore, faults: FaultInjector, token: str,
 
     @router.post("/laporan", status_code=201)
     async def create(laporan: LaporanIn) -> Response:
+        store.posts[laporan.sumber] += 1
         report = store.create(laporan)
         if faults.chance(faults.config.accept_then_fail_rate):
             if faults.chance(0.5):
@@ -227,6 +282,18 @@ def api_router(store: LaporStore, faults: FaultInjector, token: str,
         data = store.changes(_parse_cursor(sejak), limit)
         payload = {"data": faults.corrupt_page(data),
                    "next_cursor": data[-1]["cursor"] if data else sejak}
+        return faults.truncated(payload) or JSONResponse(payload)
+
+    @router.get("/laporan/cari")
+    async def search(sejak: datetime, sampai: datetime, instansi: str | None = None,
+                     cursor: str = "", limit: int = Query(default=100, ge=1, le=500)) -> Response:
+        # Assumed endpoint (docs/wire-contract.md): the hub's way to find a city's own reports.
+        if sejak.tzinfo is None or sampai.tzinfo is None:
+            raise HTTPException(status_code=422, detail="sejak/sampai need a UTC offset")
+        hits = store.search(sejak, sampai, instansi, _parse_search_cursor(cursor), limit)
+        last = hits[-1] if len(hits) == limit else None
+        payload = {"data": faults.corrupt_page([r.found() for _, r in hits]),
+                   "next_cursor": f"{iso(last[0])}|{last[1].tracking_id}" if last else None}
         return faults.truncated(payload) or JSONResponse(payload)
 
     @router.post("/laporan/{tracking_id}/tindak-lanjut")
@@ -256,6 +323,7 @@ def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None,
     app = FastAPI(title="SP4N-LAPOR! sandbox")
     app.include_router(api_router(store, faults, token, autopilot))
     app.include_router(admin_router(store, faults))
+    app.include_router(forwarder_router(Forwarder(store, store.clock)))
 
     @app.post("/_sim/advance")
     def advance(request: AdvanceRequest) -> dict[str, int]:

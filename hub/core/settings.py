@@ -66,19 +66,29 @@ class LaporSystem(HttpSystem):
     base_url: str = "http://127.0.0.1:8701/api/v1"
 
 
-class SikesalSystem(HttpSystem):
+class ChannelSystem(HttpSystem):
+    """A city channel the hub pulls. ``filed_by``: who files its complaints in LAPOR! — the hub,
+    or the city's own existing link (Kota Malang forwards Sambat; Kota Tangerang announced a
+    Laksa–LAPOR! link), in which case the hub never POSTs them and adopts the city's report."""
+
+    filed_by: Literal["hub", "city"] = Field("hub", description="who files this channel's "
+                                             "complaints in LAPOR!: `hub`, or `city` (its own "
+                                             "link; the hub then finds and adopts that report)")
+
+
+class SikesalSystem(ChannelSystem):
     base_url: str = "http://127.0.0.1:8711/api/v1"
 
 
-class LaksaSystem(HttpSystem):
+class LaksaSystem(ChannelSystem):
     base_url: str = "http://127.0.0.1:8712"
 
 
-class SambatSystem(HttpSystem):
+class SambatSystem(ChannelSystem):
     base_url: str = "http://127.0.0.1:8713"
 
 
-class SimtramtibumSystem(HttpSystem):
+class SimtramtibumSystem(ChannelSystem):
     base_url: str = "http://127.0.0.1:8714"
 
 
@@ -171,6 +181,28 @@ def _default_sqlite_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'ledger.db'}"
 
 
+class AdoptionSettings(BaseModel):
+    """Finding the city's own LAPOR! report of a channel filed by the city (hub/sync/adopt.py)."""
+
+    adopt_score: float = Field(0.85, ge=0, le=1, description="lowest match confidence (0-1) "
+                               "adopted without a human")
+    doubt_score: float = Field(0.55, ge=0, le=1, description="lowest confidence counted as a "
+                               "candidate; between this and `ADOPT_SCORE`: quarantined "
+                               "`adoption_doubtful`")
+    margin: float = Field(0.08, ge=0, le=1, description="the best candidate must beat the "
+                          "second by this much, else `adoption_doubtful`")
+    window_before_s: float = Field(3600.0, ge=0, description="a LAPOR! report may be dated this "
+                                   "long before the channel's record (clock skew)")
+    window_after_s: float = Field(2 * 86400.0, ge=0, description="…and this long after it (the "
+                                  "city's link lags)")
+    max_distance_m: float = Field(1000.0, gt=0, description="coordinates this far apart score "
+                                  "0 for place (0 m scores 1)")
+    deadline_s: float = Field(3 * 86400.0, ge=0, description="no report found this long after "
+                              "the hub stored the ticket: quarantined `adoption_not_found`")
+    recheck_s: float = Field(600.0, ge=0, description="how long a ticket awaiting the city's "
+                             "report waits before the next search")
+
+
 class ConsoleSettings(BaseModel):
     """The web console: the key that signs session cookies (random per process when unset, so
     sessions then end with the process), how long a session lasts, where the Prefect UI is."""
@@ -235,6 +267,12 @@ class Settings(BaseSettings):
     replay_rescan_days: float = Field(default=30.0, ge=0)
     replay_rescan_pages: int = Field(default=50, ge=1)
     console: ConsoleSettings = ConsoleSettings()
+    adoption: AdoptionSettings = AdoptionSettings()
+
+    def filed_by(self, channel: str) -> str:
+        """``hub`` or ``city``: who files the channel's complaints in LAPOR! (112: the hub)."""
+        system = getattr(self, channel, None)
+        return system.filed_by if isinstance(system, ChannelSystem) else "hub"
 
 
 @lru_cache(maxsize=1)

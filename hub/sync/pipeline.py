@@ -20,11 +20,13 @@ from hub.identity.dukcapil import IdentityResolver
 from hub.ledger import holders
 from hub.ledger.claims import any_due, claim_batch
 from hub.ledger.db import init_db, make_engine
+from hub.ledger.tables import utcnow
 from hub.mapping.engine import ChannelMapping
 from hub.mapping.loader import load_mappings
 from hub.mapping.validation import RawValidator
 from hub.sources import open_source
 from hub.sync import limits
+from hub.sync.adopt import AdoptCounts, adopt_batch
 from hub.sync.lease import holding
 from hub.sync.pull import PullResult, pull_channel
 from hub.sync.push import PushAborted, PushCounts, Pusher, PushPolicy
@@ -83,6 +85,11 @@ class ChannelSummary(BaseModel):
     recovered: int = 0
     retried: int = 0
     push_quarantined: int = 0
+    # Channels the city files in LAPOR! itself (hub/sync/adopt.py): found, waiting, doubtful.
+    adopted: int = 0
+    awaiting_city: int = 0
+    doubtful: int = 0
+    not_found: int = 0
     error: str | None = None
 
 
@@ -118,6 +125,10 @@ async def push_batch(hub: Hub, channels: list[str] | None = None, run_id: str | 
     taken from ``pending``.
     """
     settings, policy = hub.settings, hub.push_policy()
+    # A channel the city files in LAPOR! itself is never POSTed (see adopt_all).
+    channels = [c for c in (channels or sorted(hub.mappings)) if settings.filed_by(c) == "hub"]
+    if not channels:
+        return {}
     token, lease = uuid.uuid4().hex, settings.sending_lease_s
     holders.release_gone(hub.engine)
     totals: dict[str, PushCounts] = {}
@@ -180,6 +191,21 @@ async def push_all(hub: Hub, channels: list[str] | None = None,
     return totals
 
 
+async def adopt_all(hub: Hub, channels: list[str] | None = None,
+                    run_id: str | None = None) -> dict[str, AdoptCounts]:
+    """Find the city's own LAPOR! report of every due ticket of the city-filed channels among
+    ``channels``, each ticket at most once per call (one waiting for the city is due again only
+    after ``adoption.recheck_s``, from the next run on)."""
+    names = hub.check_channels(channels)
+    due_by = utcnow()
+    totals: dict[str, AdoptCounts] = {}
+    while batch := await adopt_batch(hub.engine, hub.settings, hub.mappings, names, run_id,
+                                     hub.transports, due_by=due_by):
+        for channel, counts in batch.items():
+            totals.setdefault(channel, AdoptCounts()).add(counts)
+    return totals
+
+
 PushOne = Callable[[], Awaitable[dict[str, PushCounts]]]
 
 
@@ -200,7 +226,8 @@ async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: Flag,
     """
     totals: dict[str, PushCounts] = {}
     lease = hub.settings.sending_lease_s
-    while True:
+    channels = [c for c in channels if hub.settings.filed_by(c) == "hub"]  # the rest: adopted
+    while channels:
         # Read before looking: if the pulls had ended, this look sees everything they stored.
         finished = pulls_done.is_set()
         holders.release_gone(hub.engine)  # a run that died on this host: take its rows now
@@ -214,10 +241,13 @@ async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: Flag,
         if finished:
             return totals, None
         await asyncio.sleep(idle_s)
+    await pulls_done.wait()
+    return totals, None
 
 
 def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | BaseException],
-              push: dict[str, PushCounts], push_error: str | None = None) -> SyncSummary:
+              push: dict[str, PushCounts], push_error: str | None = None,
+              adopted: dict[str, AdoptCounts] | None = None) -> SyncSummary:
     out: dict[str, ChannelSummary] = {}
     for name in channels:
         result = pulls.get(name)
@@ -231,6 +261,10 @@ def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | Ba
         pushed = push.get(name, PushCounts())
         summary.sent, summary.recovered = pushed.sent, pushed.recovered
         summary.retried, summary.push_quarantined = pushed.retried, pushed.quarantined
+        found = (adopted or {}).get(name, AdoptCounts())
+        summary.adopted, summary.awaiting_city = found.adopted, found.awaiting_city
+        summary.doubtful, summary.not_found = found.doubtful, found.not_found
+        summary.retried += found.retried
         out[name] = summary
     return SyncSummary(run_id=run_id, channels=out, push_error=push_error)
 
@@ -269,4 +303,5 @@ async def sync(hub: Hub, channels: list[str] | None = None, run_id: str | None =
             raise result  # KeyboardInterrupt, cancellation: not ours to swallow
         if isinstance(result, BaseException):
             log.error("channel.pull_failed", channel=name, error=describe(result))
-    return summarize(run_id, names, pulls, pushed, push_error)
+    adopted = await adopt_all(hub, names, run_id)
+    return summarize(run_id, names, pulls, pushed, push_error, adopted)
