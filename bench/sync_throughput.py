@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1,
                         help="processes sending (lapor-hub sync --no-prefect --processes N)")
     parser.add_argument("--profile", action="store_true",
-                        help="sample the sync (pyinstrument) and print where the time goes, per stage")
+                        help="sample the sync (pyinstrument); print where the time goes, per stage")
     args = parser.parse_args()
     configure_logging(json=True, level="WARNING")
     channels = PULLED if args.channels == "all" else args.channels.split(",")
