@@ -241,7 +241,8 @@ async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: Flag,
         if finished:
             return totals, None
         await asyncio.sleep(idle_s)
-    await pulls_done.wait()
+    while not pulls_done.is_set():  # no hub-filed channel: nothing to push, wait for the pulls
+        await asyncio.sleep(idle_s)
     return totals, None
 
 
