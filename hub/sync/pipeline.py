@@ -227,11 +227,12 @@ async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: Flag,
     totals: dict[str, PushCounts] = {}
     lease = hub.settings.sending_lease_s
     channels = [c for c in channels if hub.settings.filed_by(c) == "hub"]  # the rest: adopted
-    while channels:
+    while True:
         # Read before looking: if the pulls had ended, this look sees everything they stored.
         finished = pulls_done.is_set()
-        holders.release_gone(hub.engine)  # a run that died on this host: take its rows now
-        if any_due(hub.engine, lease_s=lease, channels=channels):
+        if channels:
+            holders.release_gone(hub.engine)  # a run that died on this host: take its rows now
+        if channels and any_due(hub.engine, lease_s=lease, channels=channels):
             try:
                 merge_counts(totals, await push_one())
             except PushAborted as exc:
@@ -241,9 +242,6 @@ async def push_while_pulling(hub: Hub, channels: list[str], pulls_done: Flag,
         if finished:
             return totals, None
         await asyncio.sleep(idle_s)
-    while not pulls_done.is_set():  # no hub-filed channel: nothing to push, wait for the pulls
-        await asyncio.sleep(idle_s)
-    return totals, None
 
 
 def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | BaseException],
