@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from connectors.http import BaseClient, Call, model_parser
 
@@ -28,6 +28,18 @@ class LaporStatus(StrEnum):
     DITUNDA = "ditunda"
     BUKAN_WEWENANG = "bukan_wewenang"
     DIARSIPKAN = "diarsipkan"
+
+
+def _id_text(value: object) -> object:
+    """LAPOR!'s ids are plain numbers (``1916449``), sent as JSON numbers or as digit strings:
+    both are kept as text, so a 201 with numeric ids is never an unreadable (ambiguous) write."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+# The ledger keeps them in 32 characters.
+LaporId = Annotated[str, BeforeValidator(_id_text), Field(min_length=1, max_length=32)]
 
 
 class _Model(BaseModel):
@@ -70,14 +82,14 @@ class LaporReportIn(_Model):
 
 
 class LaporCreated(_Model):
-    tracking_id: str
-    transaksi_id: str
+    tracking_id: LaporId
+    transaksi_id: LaporId | None = None
     status: str
 
 
 class LaporReportRef(_Model):
-    tracking_id: str
-    transaksi_id: str
+    tracking_id: LaporId
+    transaksi_id: LaporId | None = None
     status: str
     sumber: str
     ref_eksternal: str
@@ -91,7 +103,7 @@ class LaporTindakLanjut(_Model):
 
 
 class LaporChange(_Model):
-    tracking_id: str
+    tracking_id: LaporId
     status: str
     instansi: str | None = None
     petugas: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -68,11 +69,16 @@ class TindakLanjutIn(BaseModel):
     petugas: str | None = None  # the responsible officer, e.g. from Simpeg/SIASN
 
 
+# LAPOR!'s tracking ids are plain numbers (``#1916449``); answers carry them as JSON numbers.
+FIRST_TRACKING_ID = 4_100_000
+FIRST_TRANSAKSI_ID = 880_000_000
+
+
 @dataclass
 class Report:
     body: dict[str, Any]
-    tracking_id: str
-    transaksi_id: str
+    tracking_id: int
+    transaksi_id: int
     status: str
     dibuat: str
     diperbarui: str
@@ -86,7 +92,9 @@ class Report:
                 "ref_eksternal": self.body["ref_eksternal"], "dibuat": self.dibuat}
 
     def full(self) -> dict[str, Any]:
-        return {**self.body, "tracking_id": self.tracking_id, "transaksi_id": self.transaksi_id,
+        # The admin view (/_sim/state) gives the ids as text, as the hub stores them.
+        return {**self.body, "tracking_id": str(self.tracking_id),
+                "transaksi_id": str(self.transaksi_id),
                 "status": self.status, "instansi": self.instansi, "petugas": self.petugas,
                 "tindak_lanjut": list(self.tindak_lanjut), "dibuat": self.dibuat,
                 "diperbarui": self.diperbarui}
@@ -110,12 +118,13 @@ class LaporStore:
         with self._lock:
             seq = len(self._reports) + 1
             now = iso(self.clock.now())
-            report = Report(body=laporan.model_dump(mode="json"), tracking_id=f"LPR{seq:08d}",
-                            transaksi_id=f"TRX{seq:010d}", status="belum_terverifikasi",
+            report = Report(body=laporan.model_dump(mode="json"),
+                            tracking_id=FIRST_TRACKING_ID + seq,
+                            transaksi_id=FIRST_TRANSAKSI_ID + seq, status="belum_terverifikasi",
                             dibuat=now, diperbarui=now, instansi=laporan.instansi_tujuan)
-            self._reports[report.tracking_id] = report
-            self._by_origin.setdefault((laporan.sumber, laporan.ref_eksternal), []).append(
-                report.tracking_id)
+            key = str(report.tracking_id)
+            self._reports[key] = report
+            self._by_origin.setdefault((laporan.sumber, laporan.ref_eksternal), []).append(key)
             self._record_change(report)
             return report
 
@@ -138,13 +147,14 @@ class LaporStore:
             self._record_change(report)
             return report
 
-    def advance(self, n: int, to: str | None = None, tracking_ids: list[str] | None = None,
+    def advance(self, n: int, to: str | None = None,
+                tracking_ids: Sequence[int | str] | None = None,
                 rng: random.Random | None = None) -> int:
         """LAPOR!'s own admins at work: move the ``n`` oldest open reports (or the ones named)
         one step (``lapor_admins.next_move``), or straight ``to`` a status."""
         with self._lock:
             moved = 0
-            pool = ([self._reports[t] for t in tracking_ids if t in self._reports]
+            pool = ([self._reports[str(t)] for t in tracking_ids if str(t) in self._reports]
                     if tracking_ids is not None else list(self._reports.values()))
             for report in pool:
                 if moved >= n:
@@ -243,7 +253,7 @@ def api_router(store: LaporStore, faults: FaultInjector, token: str,
 class AdvanceRequest(BaseModel):
     n: int = Field(default=1, ge=0)
     to: Status | None = None  # straight to this status (e.g. bukan_wewenang, ditunda)
-    tracking_ids: list[str] | None = None  # only these reports (default: the oldest open)
+    tracking_ids: list[int | str] | None = None  # only these reports (default: the oldest open)
 
 
 def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None,

@@ -79,6 +79,26 @@ async def test_create_posts_the_contract_body_and_returns_the_ids(
     assert set(body) == set(LaporReportIn.model_fields)
 
 
+@pytest.mark.parametrize("ids", [(1916449, 880000001), ("1916449", "880000001")])
+async def test_numeric_or_text_ids_are_both_a_clean_create_stored_as_text(
+    scripted: Any, client_kwargs: Any, ids: tuple[Any, Any]
+) -> None:
+    # LAPOR!'s tracking ids are plain numbers; a JSON number must not make a 201 unreadable
+    # (which would be an ambiguous write, parked or looked up for nothing).
+    body = {"tracking_id": ids[0], "transaksi_id": ids[1], "status": "belum_terverifikasi"}
+    created = await create(scripted(httpx.Response(201, json=body)), client_kwargs)
+    assert (created.tracking_id, created.transaksi_id) == ("1916449", "880000001")
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, None, "", ["1"]])
+async def test_an_id_that_is_no_number_or_text_is_unreadable(
+    scripted: Any, client_kwargs: Any, bad: Any
+) -> None:
+    body = {"tracking_id": bad, "transaksi_id": 1, "status": "belum_terverifikasi"}
+    with pytest.raises(AmbiguousWriteError):
+        await create(scripted(httpx.Response(201, json=body)), client_kwargs)
+
+
 @pytest.mark.parametrize(
     "failure",
     [
