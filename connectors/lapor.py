@@ -61,8 +61,10 @@ class LaporReportIn(_Model):
     judul: str = Field(min_length=1, max_length=200)
     isi: str = Field(min_length=1)
     klasifikasi: Literal["pengaduan", "aspirasi", "permintaan_informasi"]
-    kategori: str
-    instansi_tujuan: str
+    # A LAPOR! topic id (digits), as its data API lists topics.
+    kategori: str = Field(pattern=r"^[0-9]{1,9}$")
+    # None: not sent at all; LAPOR!'s admins dispose the report.
+    instansi_tujuan: str | None = Field(default=None, min_length=1)
     lokasi: str | None = None
     lat: float | None = None
     lng: float | None = None
@@ -132,10 +134,13 @@ class LaporClient(BaseClient):
         Raises ``AmbiguousWriteError`` when the request may have been applied (look it up with
         :meth:`find_reports`), ``InvalidRequest`` (``fields``) on 422.
         """
+        body = report.model_dump(mode="json")
+        if body["instansi_tujuan"] is None:
+            del body["instansi_tujuan"]  # an unrouted report is sent without it
         return await self.call(
             "POST",
             "/laporan",
-            json=report.model_dump(mode="json"),
+            json=body,
             idempotent=False,
             parse=model_parser(LaporCreated),
         )

@@ -18,6 +18,9 @@ from simulators.auth import bearer_auth
 from simulators.clock import LogicalClock, iso
 from simulators.faults import DroppedResponse, FaultInjector
 from simulators.lapor_admins import Autopilot, AutopilotConfig, next_move
+from simulators.lapor_topics import TOPICS
+
+TOPIC_IDS = frozenset(str(t[0]) for t in TOPICS)
 
 Status = Literal["belum_terverifikasi", "terverifikasi", "tindak_lanjut", "selesai", "ditunda",
                  "bukan_wewenang", "diarsipkan"]
@@ -40,8 +43,8 @@ class LaporanIn(BaseModel):
     judul: str = Field(min_length=1, max_length=200)
     isi: str = Field(min_length=1)
     klasifikasi: Literal["pengaduan", "aspirasi", "permintaan_informasi"]
-    kategori: str = Field(min_length=1)
-    instansi_tujuan: str = Field(min_length=1)
+    kategori: str = Field(min_length=1)  # a topic id of gettopics (digits)
+    instansi_tujuan: str | None = Field(default=None, min_length=1)  # optional (unknown in fact)
     lokasi: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
@@ -52,6 +55,14 @@ class LaporanIn(BaseModel):
     sumber: str = Field(min_length=1)
     ref_eksternal: str = Field(min_length=1)
     lampiran: list[str] = Field(default_factory=list)
+
+    @field_validator("kategori", mode="before")
+    @classmethod
+    def _known_topic(cls, value: Any) -> Any:
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(text, str) or text not in TOPIC_IDS:
+            raise ValueError("kategori must be the id of a LAPOR! topic (gettopics)")
+        return text
 
     @field_validator("pelapor")
     @classmethod
@@ -193,7 +204,7 @@ class LaporStore:
         for i in range(request.n):
             self.create(LaporanIn(
                 judul=f"Laporan warga nomor {i + 1}", isi="Mohon ditindaklanjuti.",
-                klasifikasi="pengaduan", kategori="Infrastruktur", instansi_tujuan="PEMKOT",
+                klasifikasi="pengaduan", kategori="1", instansi_tujuan="PEMKOT",
                 anonim=True, sumber="LAPOR_WEB", ref_eksternal=f"WEB-{request.seed}-{i + 1:06d}"))
         return request.n
 

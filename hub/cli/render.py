@@ -16,11 +16,11 @@ from hub.sync.pipeline import SyncSummary
 def render_summary(console: Console, summary: SyncSummary, engine: Engine) -> None:
     table = Table(title=f"sync run {summary.run_id}")
     for column in ("channel", "pulled", "new", "updated", "quarantined", "skipped", "sent",
-                   "recovered", "retry later", "push quarantined", "error"):
+                   "recovered", "unrouted", "retry later", "push quarantined", "error"):
         table.add_column(column, justify="left" if column in ("channel", "error") else "right")
     for c in summary.channels.values():
         counts = (c.pulled, c.new, c.updated, c.quarantined, c.skipped, c.sent, c.recovered,
-                  c.retried, c.push_quarantined)
+                  c.unrouted, c.retried, c.push_quarantined)
         table.add_row(c.channel, *map(str, counts), c.error or "")
     console.print(table)
     for name in summary.channels:

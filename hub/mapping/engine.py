@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from hub.core.models import Klasifikasi, LaporStatus, Reporter, Ticket
 from hub.mapping.transforms import TransformError, apply_transforms
@@ -57,11 +57,22 @@ class FieldSpec(BaseModel):
             raise MappingError("bad_value", name, str(exc)) from exc
 
 
+def _topic_text(value: Any) -> Any:
+    # A topic named by id may be a YAML number.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Target(BaseModel):
+    """Where a category goes in LAPOR!: a topic (``kategori``), and the agency when the mapping
+    knows it. Without ``instansi`` the report goes unrouted, for LAPOR!'s admins to dispose."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kategori: str
-    instansi: str
+    # As written in the mapping file (a topic id or name); after ``hub.mapping.loader`` the
+    # topic's numeric id, with its name in ``kategori_nama``.
+    kategori: Annotated[str, BeforeValidator(_topic_text)]
+    kategori_nama: str | None = None
+    instansi: str | None = None
     klasifikasi: Klasifikasi | None = None
 
 
@@ -224,6 +235,7 @@ class ChannelMapping(BaseModel):
                 source_version=self.version_key(raw),
                 source_category=source_category,
                 kategori=target.kategori,
+                kategori_nama=target.kategori_nama,
                 instansi=target.instansi,
                 klasifikasi=target.klasifikasi or values.pop("klasifikasi", Klasifikasi.pengaduan),
                 source_status=source_status,

@@ -220,7 +220,8 @@ async def _write(hub: Hub, sides: _Sides, session: Session, st: SyncStateRow, pl
                 _failed(session, st, "lapor", exc, summary)
         if plan.channel is not None:
             w2 = plan.channel
-            ctx = WriteContext(st.tracking_id, st.instansi, target, st.officer_name or st.instansi)
+            ctx = WriteContext(st.tracking_id, st.instansi or "SP4N-LAPOR!", target,
+                              st.officer_name or st.instansi or mapping.sumber)
             try:
                 writer = await sides.writer(st.channel)
                 record = await writer.write(st.source_id, w2.status, w2.texts, ctx)

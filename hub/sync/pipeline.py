@@ -82,6 +82,7 @@ class ChannelSummary(BaseModel):
     recovered: int = 0
     retried: int = 0
     push_quarantined: int = 0
+    unrouted: int = 0  # sent (or recovered) without instansi_tujuan: LAPOR!'s admins route them
     error: str | None = None
 
 
@@ -222,6 +223,7 @@ def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | Ba
         pushed = push.get(name, PushCounts())
         summary.sent, summary.recovered = pushed.sent, pushed.recovered
         summary.retried, summary.push_quarantined = pushed.retried, pushed.quarantined
+        summary.unrouted = pushed.unrouted
         out[name] = summary
     return SyncSummary(run_id=run_id, channels=out, push_error=push_error)
 

@@ -48,9 +48,11 @@ class PushCounts:
     recovered: int = 0
     retried: int = 0
     quarantined: int = 0
+    # Of sent and recovered: reports that went without instansi_tujuan (LAPOR!'s admins route).
+    unrouted: int = 0
 
     def add(self, other: PushCounts) -> None:
-        for name in ("claimed", "sent", "recovered", "retried", "quarantined"):
+        for name in ("claimed", "sent", "recovered", "retried", "quarantined", "unrouted"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -112,6 +114,7 @@ class Pusher:
                 if isinstance(outcome, Sent):
                     counts.recovered += outcome.recovered
                     counts.sent += not outcome.recovered
+                    counts.unrouted += c.ticket.instansi is None
                 elif isinstance(outcome, Retry):
                     counts.retried += 1
                 else:

@@ -51,7 +51,7 @@ def report(ref: str = "SKL-000001", **overrides: Any) -> LaporReportIn:
         "judul": "Drainase tersumbat",
         "isi": "Air meluap ke jalan",
         "klasifikasi": "pengaduan",
-        "kategori": "Infrastruktur",
+        "kategori": "1",
         "instansi_tujuan": "PUPR-1571",
         "lat": -1.61,
         "lng": 103.61,

@@ -42,7 +42,7 @@ def report(**overrides: Any) -> LaporReportIn:
         "judul": "Jalan berlubang di Jl. Sudirman",
         "isi": "Lubang besar di depan pasar",
         "klasifikasi": "pengaduan",
-        "kategori": "Infrastruktur",
+        "kategori": "1",
         "instansi_tujuan": "PUPR-1571",
         "tanggal_kejadian": datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
         "pelapor": LaporPelapor(nama="Siti Aminah", nik=NIK, telepon="081234567890"),

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 def laporan(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "judul": "Jalan berlubang di Jl. Sultan Thaha", "isi": "Mohon diperbaiki.",
-        "klasifikasi": "pengaduan", "kategori": "Infrastruktur", "instansi_tujuan": "PUPR-1571",
+        "klasifikasi": "pengaduan", "kategori": "1", "instansi_tujuan": "PUPR-1571",
         "lokasi": "Jl. Sultan Thaha", "lat": -1.61, "lng": 103.61,
         "tanggal_kejadian": "2026-11-20T08:00:00+07:00", "rahasia": False, "anonim": False,
         "pelapor": {"nama": "Budi Santoso", "nik": "1571010101900001", "email": None,
