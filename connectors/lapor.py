@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from connectors.http import BaseClient, Call, model_parser
 
@@ -75,12 +75,6 @@ class LaporReportIn(_Model):
     sumber: str
     ref_eksternal: str
     lampiran: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _anonymous_has_no_reporter(self) -> LaporReportIn:
-        if self.anonim and self.pelapor is not None:
-            raise ValueError("pelapor must be absent when anonim is true")
-        return self
 
 
 class LaporCreated(_Model):

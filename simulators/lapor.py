@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulators.admin import SeedRequest, admin_router
 from simulators.auth import bearer_auth
@@ -64,12 +64,6 @@ class LaporanIn(BaseModel):
             raise ValueError("kategori must be the id of a LAPOR! topic (gettopics)")
         return text
 
-    @field_validator("pelapor")
-    @classmethod
-    def _anonymous_has_no_identity(cls, value: Pelapor | None, info: ValidationInfo) -> Any:
-        if value is not None and info.data.get("anonim"):
-            raise ValueError("pelapor must be absent when anonim is true")
-        return value
 
 
 class TindakLanjutIn(BaseModel):

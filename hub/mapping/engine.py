@@ -137,6 +137,10 @@ class ChannelMapping(BaseModel):
     status: StatusSpec
     identity: IdentitySpec = IdentitySpec()
     forward: ForwardSpec | None = None
+    # What the channel's "anonymous" means. ``withheld`` (default): no identity leaves the hub.
+    # ``public_only``: hidden from the public only, as LAPOR!'s own form does it: the reporter
+    # goes to LAPOR! with ``anonim`` set (LAPOR! holds it, never shows it).
+    anonymity: Literal["withheld", "public_only"] = "withheld"
     # Longest judul/isi accepted (settings may lower or raise it per channel).
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
 
@@ -224,6 +228,7 @@ class ChannelMapping(BaseModel):
         status_value = dig(raw, self.status.path)
         source_status = "" if status_value in (_MISSING, None) else str(status_value)
         anonim = values.get("anonim", False) is True
+        keep_reporter = not anonim or self.anonymity == "public_only"
         has_reporter = any(v not in (None, "") for v in reporter.values())
         source_id = self.source_id(raw)
         if source_id is None:
@@ -240,8 +245,9 @@ class ChannelMapping(BaseModel):
                 klasifikasi=target.klasifikasi or values.pop("klasifikasi", Klasifikasi.pengaduan),
                 source_status=source_status,
                 status=self.to_lapor_status(source_status),
-                # Anonymous means no identity leaves the hub, whatever the channel sent along.
-                pelapor=Reporter(**reporter) if has_reporter and not anonim else None,
+                # Anonymous means no identity leaves the hub, whatever the channel sent along,
+                # unless the channel's anonymity is "hidden from the public only".
+                pelapor=Reporter(**reporter) if has_reporter and keep_reporter else None,
                 **{k: v for k, v in values.items() if k != "klasifikasi"},
             )
         except ValidationError as exc:
@@ -271,7 +277,7 @@ class ChannelMapping(BaseModel):
                     EARLIEST <= stamp <= latest):
                 raise MappingError("out_of_range", name,
                                    "date outside 2000-01-01 .. now + 1 day")
-        anonymous = values.get("anonim") is True
+        anonymous = values.get("anonim") is True and self.anonymity == "withheld"
         for name, spec in self.fields.items():
             if spec.path is None or (anonymous and name.startswith("pelapor.")):
                 continue  # an anonymous reporter is dropped on purpose

@@ -147,14 +147,15 @@ class Pusher:
         return outcome
 
     async def _push_one(self, c: Claimed) -> Outcome:
-        sumber = self._mappings[c.ticket.channel].sumber
+        mapping = self._mappings[c.ticket.channel]
+        sumber = mapping.sumber
         if c.needs_lookup:
             found = await self._lookup(c, sumber)
             if not isinstance(found, bool):
                 return found
         identity = await self._identity.resolve(c.ticket)
         try:
-            report = build_report(c.ticket, sumber, identity)
+            report = build_report(c.ticket, sumber, identity, mapping.anonymity)
         except ValueError as exc:
             # Nothing was posted for this try: the ticket alone stops, with the fields at fault.
             return Quarantine(c.id, "push", "bad_report", _safe_error(exc),
