@@ -14,7 +14,7 @@ import time
 
 import aiohttp
 
-from connectors.lapor import LaporReportIn
+from connectors.lapor_api import LaporReportIn
 from hub.core.clients import lapor_client
 from hub.core.settings import Settings
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self, TypeVar
@@ -198,8 +199,13 @@ class BaseClient:
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
+        content: bytes | None = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
-        """Send ``method path`` (a template filled from ``path_params``), retrying per policy."""
+        """Send ``method path`` (a template filled from ``path_params``), retrying per policy.
+
+        The body is ``json``, raw ``content`` (with its ``headers``) or a form (``data``)."""
         call = Call(self.system, method, path)
         url = self._url(path, path_params)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
@@ -213,7 +219,8 @@ class BaseClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(call, url, query, json, idempotent, parse)
+                return await self._attempt(call, url, query, _Body(json, content, data, headers),
+                                           idempotent, parse)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _absolute(self, path: str) -> httpx.URL:
@@ -237,13 +244,14 @@ class BaseClient:
         call: Call,
         url: httpx.URL,
         query: dict[str, str],
-        body: Any,
+        body: _Body,
         idempotent: bool,
         parse: Callable[[httpx.Response, Call], T],
     ) -> T:
         try:
             response = await self._client.request(call.method, url, params=query or None,
-                                                  json=body)
+                                                  json=body.json, content=body.content,
+                                                  data=body.data, headers=body.headers)
         except (httpx.RequestError, aiohttp.ClientError) as exc:
             raise transport_error(call, exc, idempotent) from exc
         if response.is_success:
@@ -288,6 +296,14 @@ class BaseClient:
             error=type(exc).__name__,
             status=getattr(exc, "status", None),
         )
+
+
+@dataclass(frozen=True)
+class _Body:
+    json: Any = None
+    content: bytes | None = None
+    data: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
 
 
 def _shape_reason(exc: BadShape) -> str:

@@ -1,4 +1,5 @@
-"""SP4N-LAPOR! client (``/api/v1``, bearer token): create reports, look them up, read changes.
+"""SP4N-LAPOR! client of the *assumed* JSON integration API (``/api/v1``, bearer token): create
+reports, look them up, read changes, follow up. One adapter of ``connectors.lapor_api.LaporApi``.
 
 LAPOR! does not deduplicate, so :meth:`LaporClient.create_report` is never retried once the request
 may have reached the server: it raises :class:`~connectors.errors.AmbiguousWriteError` and the
@@ -8,119 +9,46 @@ caller resolves it with :meth:`LaporClient.find_reports`. Shapes: ``docs/wire-co
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import ClassVar
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from connectors.errors import CapabilityUnavailable
 from connectors.http import BaseClient, Call, model_parser
+from connectors.lapor_api import (
+    LaporCapabilities,
+    LaporChange,
+    LaporChangesPage,
+    LaporCreated,
+    LaporPelapor,
+    LaporRefList,
+    LaporReportIn,
+    LaporReportRef,
+    LaporSearch,
+    LaporStatus,
+    LaporTindakLanjut,
+)
 
-
-class LaporStatus(StrEnum):
-    """LAPOR!'s statuses. Response models keep ``status: str`` so that a status LAPOR! adds later
-    reaches the hub's mapping (and its quarantine) instead of failing the whole page here."""
-
-    BELUM_TERVERIFIKASI = "belum_terverifikasi"
-    TERVERIFIKASI = "terverifikasi"
-    TINDAK_LANJUT = "tindak_lanjut"
-    SELESAI = "selesai"
-    DITUNDA = "ditunda"
-    BUKAN_WEWENANG = "bukan_wewenang"
-    DIARSIPKAN = "diarsipkan"
-
-
-def _id_text(value: object) -> object:
-    """LAPOR!'s ids are plain numbers (``1916449``), sent as JSON numbers or as digit strings:
-    both are kept as text, so a 201 with numeric ids is never an unreadable (ambiguous) write."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-# The ledger keeps them in 32 characters.
-LaporId = Annotated[str, BeforeValidator(_id_text), Field(min_length=1, max_length=32)]
-
-
-class _Model(BaseModel):
-    # Validation errors must not echo personal data into logs.
-    model_config = ConfigDict(hide_input_in_errors=True, frozen=True)
-
-
-class LaporPelapor(_Model):
-    nama: str = Field(repr=False)
-    nik: str | None = Field(default=None, repr=False)
-    email: str | None = Field(default=None, repr=False)
-    telepon: str | None = Field(default=None, repr=False)
-    terverifikasi: bool = False
-
-
-class LaporReportIn(_Model):
-    """The body of ``POST /laporan``."""
-
-    judul: str = Field(min_length=1, max_length=200)
-    isi: str = Field(min_length=1)
-    klasifikasi: Literal["pengaduan", "aspirasi", "permintaan_informasi"]
-    # A LAPOR! topic id (digits), as its data API lists topics.
-    kategori: str = Field(pattern=r"^[0-9]{1,9}$")
-    # None: not sent at all; LAPOR!'s admins dispose the report.
-    instansi_tujuan: str | None = Field(default=None, min_length=1)
-    lokasi: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    tanggal_kejadian: datetime | None = None
-    rahasia: bool = False
-    anonim: bool = False
-    pelapor: LaporPelapor | None = None
-    sumber: str
-    ref_eksternal: str
-    lampiran: list[str] = Field(default_factory=list)
-
-
-class LaporCreated(_Model):
-    tracking_id: LaporId
-    transaksi_id: LaporId | None = None
-    status: str
-
-
-class LaporReportRef(_Model):
-    tracking_id: LaporId
-    transaksi_id: LaporId | None = None
-    status: str
-    sumber: str
-    ref_eksternal: str
-    dibuat: datetime
-
-
-class LaporTindakLanjut(_Model):
-    isi: str
-    oleh: str
-    waktu: datetime
-
-
-class LaporChange(_Model):
-    tracking_id: LaporId
-    status: str
-    instansi: str | None = None
-    petugas: str | None = None
-    tindak_lanjut: list[LaporTindakLanjut] = Field(default_factory=list)
-    diperbarui: datetime
-    cursor: str
-
-
-class LaporChangesPage(_Model):
-    data: list[LaporChange]
-    next_cursor: str | None = None
-
-
-class _RefList(_Model):
-    data: list[LaporReportRef]
+__all__ = [
+    "LaporChange",
+    "LaporChangesPage",
+    "LaporClient",
+    "LaporCreated",
+    "LaporPelapor",
+    "LaporReportIn",
+    "LaporReportRef",
+    "LaporStatus",
+    "LaporTindakLanjut",
+]
 
 
 class LaporClient(BaseClient):
     """Typed client of SP4N-LAPOR!. Use as ``async with LaporClient(...) as lapor:``."""
 
     system = "lapor"
+    capabilities: ClassVar[LaporCapabilities] = LaporCapabilities(
+        adapter="json", lookup_by_origin=True, change_feed=True, follow_up=True, search=False,
+        routing=True)
 
     async def create_report(self, report: LaporReportIn) -> LaporCreated:
         """Create one report. Retried only after 429 or a failed connect (nothing sent).
@@ -146,7 +74,7 @@ class LaporClient(BaseClient):
             "/laporan",
             params={"sumber": sumber, "ref_eksternal": ref_eksternal},
             idempotent=True,
-            parse=model_parser(_RefList),
+            parse=model_parser(LaporRefList),
         )
         return page.data
 
@@ -178,6 +106,14 @@ class LaporClient(BaseClient):
             idempotent=False,
             parse=_ignore_body,
         )
+
+
+    async def search_reports(self, query: LaporSearch) -> list[LaporReportRef]:
+        """Not in the assumed ``/api/v1`` contract (yet): unavailable, never faked."""
+        raise CapabilityUnavailable("no search in the assumed LAPOR! API", system=self.system)
+
+    async def check(self) -> None:
+        await self.find_reports(sumber="lapor-hub", ref_eksternal="config-check")
 
 
 def _ignore_body(response: httpx.Response, call: Call) -> None:

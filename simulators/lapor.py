@@ -18,6 +18,7 @@ from simulators.auth import bearer_auth
 from simulators.clock import LogicalClock, iso
 from simulators.faults import DroppedResponse, FaultInjector
 from simulators.lapor_admins import Autopilot, AutopilotConfig, next_move
+from simulators.lapor_legacy import legacy_router
 from simulators.lapor_topics import TOPICS
 
 TOPIC_IDS = frozenset(str(t[0]) for t in TOPICS)
@@ -120,16 +121,27 @@ class LaporStore:
             self._changes: list[dict[str, Any]] = []
 
     def create(self, laporan: LaporanIn) -> Report:
+        return self._add(laporan.model_dump(mode="json"), laporan.instansi_tujuan,
+                         (laporan.sumber, laporan.ref_eksternal))
+
+    def create_legacy(self, body: dict[str, Any]) -> Report:
+        """A report from the legacy XML intake: no origin, no topic, no agency (``body["api"]``
+        is ``legacy_xml``; ``sumber``/``ref_eksternal`` are null)."""
+        return self._add({"api": "legacy_xml", "sumber": None, "ref_eksternal": None,
+                          "kategori": None, "instansi_tujuan": None, **body}, None, None)
+
+    def _add(self, body: dict[str, Any], instansi: str | None,
+             origin: tuple[str, str] | None) -> Report:
         with self._lock:
             seq = len(self._reports) + 1
             now = iso(self.clock.now())
-            report = Report(body=laporan.model_dump(mode="json"),
-                            tracking_id=FIRST_TRACKING_ID + seq,
+            report = Report(body=body, tracking_id=FIRST_TRACKING_ID + seq,
                             transaksi_id=FIRST_TRANSAKSI_ID + seq, status="belum_terverifikasi",
-                            dibuat=now, diperbarui=now, instansi=laporan.instansi_tujuan)
+                            dibuat=now, diperbarui=now, instansi=instansi)
             key = str(report.tracking_id)
             self._reports[key] = report
-            self._by_origin.setdefault((laporan.sumber, laporan.ref_eksternal), []).append(key)
+            if origin is not None:
+                self._by_origin.setdefault(origin, []).append(key)
             self._record_change(report)
             return report
 
@@ -270,6 +282,7 @@ def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None,
     autopilot = Autopilot(AutopilotConfig(rate_per_s=autopilot_rate))
     app = FastAPI(title="SP4N-LAPOR! sandbox")
     app.include_router(api_router(store, faults, token, autopilot))
+    app.include_router(legacy_router(store, faults, token))
     app.include_router(admin_router(store, faults))
 
     @app.post("/_sim/advance")

@@ -87,3 +87,5 @@ def render_reconcile(console: Console, summary: ReconcileSummary) -> None:
                   f"{s.officers_transferred} transferred")
     for name, error in s.errors.items():
         console.print(f"[red]{name}:[/] {error}")
+    for line in s.unavailable:
+        console.print(f"[yellow]unavailable:[/] {line}")

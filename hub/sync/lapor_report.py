@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from connectors.lapor import LaporPelapor, LaporReportIn
+from connectors.lapor_api import LaporPelapor, LaporReportIn
 from hub.core.models import IdentityStatus, Ticket
 from hub.identity.dukcapil import IdentityOutcome
 

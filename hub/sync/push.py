@@ -27,7 +27,7 @@ from connectors.errors import (
     InvalidRequest,
     RetriableError,
 )
-from connectors.lapor import LaporClient
+from connectors.lapor_api import LaporApi
 from hub.identity.dukcapil import IdentityOutcome, IdentityResolver
 from hub.ledger.claims import Claimed, Outcome, Quarantine, Retry, Sent, record_outcomes
 from hub.ledger.tables import utcnow
@@ -35,6 +35,13 @@ from hub.mapping.engine import ChannelMapping
 from hub.sync.lapor_report import build_report
 
 log = structlog.get_logger(__name__)
+
+
+AMBIGUOUS_PARKED = "ambiguous_write"
+PARKED_DETAIL = ("a POST may have reached LAPOR! and this LAPOR! adapter cannot look reports up "
+                 "by origin: not sent again. Search LAPOR!'s admin for the text "
+                 "'[lapor-hub <sumber> <source id>]'; a replay looks it up first (it is parked "
+                 "again until an adapter that can look up is configured)")
 
 
 class PushAborted(RuntimeError):
@@ -74,7 +81,7 @@ class PushPolicy:
 
 
 class Pusher:
-    def __init__(self, engine: Engine, lapor: LaporClient, identity: IdentityResolver,
+    def __init__(self, engine: Engine, lapor: LaporApi, identity: IdentityResolver,
                  mappings: dict[str, ChannelMapping], policy: PushPolicy,
                  throttle: Callable[[int], Awaitable[None]] | None = None) -> None:
         self._engine, self._lapor, self._identity = engine, lapor, identity
@@ -193,7 +200,16 @@ class Pusher:
 
     async def _lookup(self, c: Claimed, sumber: str,
                       identity: IdentityOutcome | None = None) -> Outcome | bool:
-        """The stored report if LAPOR! has one, ``False`` if it has none, or a Retry."""
+        """The stored report if LAPOR! has one, ``False`` if it has none, or a Retry.
+
+        An adapter that cannot look up by origin (the legacy API) cannot tell whether a POST
+        that got no clean answer landed: the ticket is parked for a person, never posted again.
+        """
+        if not self._lapor.capabilities.lookup_by_origin:
+            log.warning("ticket.parked_ambiguous", channel=c.ticket.channel,
+                        source_id=c.ticket.source_id,
+                        adapter=self._lapor.capabilities.adapter)
+            return Quarantine(c.id, "push", AMBIGUOUS_PARKED, PARKED_DETAIL, needs_lookup=True)
         try:
             refs = await self._lapor.find_reports(sumber=sumber, ref_eksternal=c.ticket.source_id)
         except ConnectorError as exc:
