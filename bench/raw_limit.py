@@ -14,12 +14,12 @@ import time
 
 import aiohttp
 
-from connectors.lapor import LaporReportIn
+from connectors.lapor_api import LaporReportIn
 from hub.core.clients import lapor_client
 from hub.core.settings import Settings
 
 BODY = {"judul": "bench", "isi": "bench " * 100, "klasifikasi": "pengaduan",
-        "kategori": "Infrastruktur", "instansi_tujuan": "X", "sumber": "RAW"}
+        "kategori": "1", "instansi_tujuan": "X", "sumber": "RAW"}
 
 
 async def bare_lapor_posts(base_url: str, token: str, n: int, concurrency: int) -> float:

@@ -15,8 +15,10 @@
     │   ├── AuthError              401/403, Dukcapil code 03
     │   ├── InvalidRequest         other 4xx (e.g. 422); ``fields`` names the fields that failed
     │   ├── NotFound               404
-    │   └── SetupRefused           Dukcapil 04, 07, 09, 10, 16, 17: the caller's IP, parameters,
+    │   ├── SetupRefused           Dukcapil 04, 07, 09, 10, 16, 17: the caller's IP, parameters,
     │                              institution or user account is not accepted
+    │   └── CapabilityUnavailable  the configured adapter of the system cannot do this at all
+    │                              (LAPOR!'s legacy API: no lookup, feed or follow-up)
     └── PagingLoopError            a paginator was handed a cursor it had already followed
 
 The connectors retry by themselves only ``RateLimited`` (when the wait fits their cap),
@@ -162,6 +164,11 @@ class SetupRefused(FatalError):
     """The system refused the caller's own setup (IP, parameters, account, institution)."""
 
 
+class CapabilityUnavailable(FatalError):
+    """The configured adapter cannot do this at all (e.g. LAPOR!'s legacy API has no lookup by
+    origin, change feed or follow-up): a setup fact, reported as such, never worked around."""
+
+
 class PagingLoopError(ConnectorError):
     """Paging loop: the server returned a cursor that was already followed."""
 
@@ -169,6 +176,7 @@ class PagingLoopError(ConnectorError):
 __all__ = [
     "AmbiguousWriteError",
     "AuthError",
+    "CapabilityUnavailable",
     "ConnectorError",
     "FatalError",
     "InvalidRequest",

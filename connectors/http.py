@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from http.cookiejar import CookieJar
 from types import TracebackType
@@ -228,18 +229,23 @@ class BaseClient:
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
+        content: bytes | None = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         """Send ``method path`` (a template filled from ``path_params``), retrying per policy.
 
-        ``json`` is any JSON value, or a pydantic model (encoded by pydantic itself).
+        The body is ``json`` (any JSON value, or a pydantic model, encoded by pydantic itself),
+        raw ``content`` (with its ``headers``) or a form (``data``).
         """
         call = Call(self.system, method, path)
         url = self._url(path, path_params)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        body = _Body(json, content, data, headers)
         # The first attempt runs outside tenacity: almost every call succeeds at once, and
         # building the retry machinery for each one cost a tenth of a POST's client-side CPU.
         try:
-            return await self._attempt(call, url, query, json, idempotent, parse)
+            return await self._attempt(call, url, query, body, idempotent, parse)
         except Exception as exc:
             if self._max_attempts == 1 or not self._should_retry(exc, idempotent):
                 raise
@@ -259,7 +265,7 @@ class BaseClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(call, url, query, json, idempotent, parse)
+                return await self._attempt(call, url, query, body, idempotent, parse)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _absolute(self, path: str) -> httpx.URL:
@@ -283,19 +289,21 @@ class BaseClient:
         call: Call,
         url: httpx.URL,
         query: dict[str, str],
-        body: Any,
+        body: _Body,
         idempotent: bool,
         parse: Callable[[httpx.Response, Call], T],
     ) -> T:
         try:
-            if isinstance(body, BaseModel):
+            if isinstance(body.json, BaseModel):
                 # pydantic's own encoder, not model_dump() and then the stdlib's json.dumps.
                 response = await self._client.request(
                     call.method, url, params=query or None,
-                    content=body.model_dump_json().encode(), headers=_JSON_HEADERS)
+                    content=body.json.model_dump_json().encode(),
+                    headers={**_JSON_HEADERS, **(body.headers or {})})
             else:
                 response = await self._client.request(call.method, url, params=query or None,
-                                                      json=body)
+                                                      json=body.json, content=body.content,
+                                                      data=body.data, headers=body.headers)
         except (httpx.RequestError, aiohttp.ClientError) as exc:
             raise transport_error(call, exc, idempotent) from exc
         if response.is_success:
@@ -344,6 +352,14 @@ class BaseClient:
 
 def _error_of(state: RetryCallState) -> BaseException | None:
     return state.outcome.exception() if state.outcome else None
+
+
+@dataclass(frozen=True)
+class _Body:
+    json: Any = None
+    content: bytes | None = None
+    data: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
 
 
 def _shape_reason(exc: BadShape) -> str:

@@ -50,7 +50,7 @@ async def reconcile_flow(channels: list[str] | None = None) -> Any:
         if isinstance(result, BaseException):
             summary.errors.setdefault(name, f"could not pull: {describe(result)}")
     await acreate_table_artifact(
-        key="reconcile-summary", table=[summary.model_dump(exclude={"errors"})],
+        key="reconcile-summary", table=[summary.model_dump(exclude={"errors", "unavailable"})],
         description="One reconcile round: LAPOR! changes read, writes each way, echoes "
         "ignored, conflicts decided by policy, refused input (`lapor-hub status`).")
     figures_task(datetime.now(UTC).strftime("%Y-%m"))  # the month's SLA figures, as markdown

@@ -34,6 +34,10 @@ HTTP = {
     "pinned_sha256": "SHA-256 fingerprint of the certificate to trust instead of a CA",
 }
 DOCS = {
+    "lapor.adapter": "LAPOR! API: `json` (assumed integration API at `base_url`) or `legacy_xml` "
+                     "(public legacy XML intake at `legacy_base_url`: no lookup, feed, follow-up)",
+    "lapor.legacy_base_url": "root of LAPOR!'s legacy API (`/api/stream/addstream`, "
+                             "`/api/services/f01/gettopics`), e.g. `https://www.lapor.go.id`",
     "replay_rescan_pages": "most pages such a re-read takes",
     "replay_rescan_days": "how far before a quarantined record a replay re-reads its channel",
     "text_chars": 'per-channel text limit, JSON `{"sambat": …}`',

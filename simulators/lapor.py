@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulators.admin import SeedRequest, admin_router
 from simulators.auth import bearer_auth
@@ -20,6 +20,10 @@ from simulators.clock import LogicalClock, iso
 from simulators.faults import DroppedResponse, FaultInjector
 from simulators.lapor_admins import Autopilot, AutopilotConfig, next_move
 from simulators.lapor_forwarder import Forwarder, forwarder_router
+from simulators.lapor_legacy import legacy_router
+from simulators.lapor_topics import TOPICS
+
+TOPIC_IDS = frozenset(str(t[0]) for t in TOPICS)
 
 Status = Literal["belum_terverifikasi", "terverifikasi", "tindak_lanjut", "selesai", "ditunda",
                  "bukan_wewenang", "diarsipkan"]
@@ -42,8 +46,8 @@ class LaporanIn(BaseModel):
     judul: str = Field(min_length=1, max_length=200)
     isi: str = Field(min_length=1)
     klasifikasi: Literal["pengaduan", "aspirasi", "permintaan_informasi"]
-    kategori: str = Field(min_length=1)
-    instansi_tujuan: str = Field(min_length=1)
+    kategori: str = Field(min_length=1)  # a topic id of gettopics (digits)
+    instansi_tujuan: str | None = Field(default=None, min_length=1)  # optional (unknown in fact)
     lokasi: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
@@ -55,12 +59,14 @@ class LaporanIn(BaseModel):
     ref_eksternal: str = Field(min_length=1)
     lampiran: list[str] = Field(default_factory=list)
 
-    @field_validator("pelapor")
+    @field_validator("kategori", mode="before")
     @classmethod
-    def _anonymous_has_no_identity(cls, value: Pelapor | None, info: ValidationInfo) -> Any:
-        if value is not None and info.data.get("anonim"):
-            raise ValueError("pelapor must be absent when anonim is true")
-        return value
+    def _known_topic(cls, value: Any) -> Any:
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(text, str) or text not in TOPIC_IDS:
+            raise ValueError("kategori must be the id of a LAPOR! topic (gettopics)")
+        return text
+
 
 
 class TindakLanjutIn(BaseModel):
@@ -71,11 +77,16 @@ class TindakLanjutIn(BaseModel):
     petugas: str | None = None  # the responsible officer, e.g. from Simpeg/SIASN
 
 
+# LAPOR!'s tracking ids are plain numbers (``#1916449``); answers carry them as JSON numbers.
+FIRST_TRACKING_ID = 4_100_000
+FIRST_TRANSAKSI_ID = 880_000_000
+
+
 @dataclass
 class Report:
     body: dict[str, Any]
-    tracking_id: str
-    transaksi_id: str
+    tracking_id: int
+    transaksi_id: int
     status: str
     dibuat: str
     diperbarui: str
@@ -97,7 +108,9 @@ class Report:
                 **{k: self.body.get(k) for k in keys}}
 
     def full(self) -> dict[str, Any]:
-        return {**self.body, "tracking_id": self.tracking_id, "transaksi_id": self.transaksi_id,
+        # The admin view (/_sim/state) gives the ids as text, as the hub stores them.
+        return {**self.body, "tracking_id": str(self.tracking_id),
+                "transaksi_id": str(self.transaksi_id),
                 "status": self.status, "instansi": self.instansi, "petugas": self.petugas,
                 "tindak_lanjut": list(self.tindak_lanjut), "dibuat": self.dibuat,
                 "diperbarui": self.diperbarui}
@@ -122,15 +135,27 @@ class LaporStore:
             hook()
 
     def create(self, laporan: LaporanIn) -> Report:
+        return self._add(laporan.model_dump(mode="json"), laporan.instansi_tujuan,
+                         (laporan.sumber, laporan.ref_eksternal))
+
+    def create_legacy(self, body: dict[str, Any]) -> Report:
+        """A report from the legacy XML intake: no origin, no topic, no agency (``body["api"]``
+        is ``legacy_xml``; ``sumber``/``ref_eksternal`` are null)."""
+        return self._add({"api": "legacy_xml", "sumber": None, "ref_eksternal": None,
+                          "kategori": None, "instansi_tujuan": None, **body}, None, None)
+
+    def _add(self, body: dict[str, Any], instansi: str | None,
+             origin: tuple[str, str] | None) -> Report:
         with self._lock:
             seq = len(self._reports) + 1
             now = iso(self.clock.now())
-            report = Report(body=laporan.model_dump(mode="json"), tracking_id=f"LPR{seq:08d}",
-                            transaksi_id=f"TRX{seq:010d}", status="belum_terverifikasi",
-                            dibuat=now, diperbarui=now, instansi=laporan.instansi_tujuan)
-            self._reports[report.tracking_id] = report
-            self._by_origin.setdefault((laporan.sumber, laporan.ref_eksternal), []).append(
-                report.tracking_id)
+            report = Report(body=body, tracking_id=FIRST_TRACKING_ID + seq,
+                            transaksi_id=FIRST_TRANSAKSI_ID + seq, status="belum_terverifikasi",
+                            dibuat=now, diperbarui=now, instansi=instansi)
+            key = str(report.tracking_id)
+            self._reports[key] = report
+            if origin is not None:
+                self._by_origin.setdefault(origin, []).append(key)
             self._record_change(report)
             return report
 
@@ -140,18 +165,19 @@ class LaporStore:
         with self._lock:
             seq = len(self._reports) + 1
             when = iso(dibuat)
-            report = Report(body=body, tracking_id=f"LPR{seq:08d}", transaksi_id=f"TRX{seq:010d}",
-                            status="belum_terverifikasi", dibuat=when, diperbarui=when,
-                            instansi=body.get("instansi_tujuan"))
-            self._reports[report.tracking_id] = report
+            report = Report(body=body, tracking_id=FIRST_TRACKING_ID + seq,
+                            transaksi_id=FIRST_TRANSAKSI_ID + seq, status="belum_terverifikasi",
+                            dibuat=when, diperbarui=when, instansi=body.get("instansi_tujuan"))
+            key = str(report.tracking_id)
+            self._reports[key] = report
             if body.get("sumber") and body.get("ref_eksternal"):
                 self._by_origin.setdefault((body["sumber"], body["ref_eksternal"]), []).append(
-                    report.tracking_id)
+                    key)
             self._record_change(report)
             return report
 
     def search(self, sejak: datetime, sampai: datetime, instansi: str | None,
-               after: tuple[datetime, str] | None, limit: int) -> list[tuple[datetime, Report]]:
+               after: tuple[datetime, int] | None, limit: int) -> list[tuple[datetime, Report]]:
         """Reports created in ``[sejak, sampai]`` by (dibuat, tracking id), after ``after``."""
         with self._lock:
             hits = sorted(((datetime.fromisoformat(r.dibuat), r) for r in self._reports.values()
@@ -179,13 +205,14 @@ class LaporStore:
             self._record_change(report)
             return report
 
-    def advance(self, n: int, to: str | None = None, tracking_ids: list[str] | None = None,
+    def advance(self, n: int, to: str | None = None,
+                tracking_ids: Sequence[int | str] | None = None,
                 rng: random.Random | None = None) -> int:
         """LAPOR!'s own admins at work: move the ``n`` oldest open reports (or the ones named)
         one step (``lapor_admins.next_move``), or straight ``to`` a status."""
         with self._lock:
             moved = 0
-            pool = ([self._reports[t] for t in tracking_ids if t in self._reports]
+            pool = ([self._reports[str(t)] for t in tracking_ids if str(t) in self._reports]
                     if tracking_ids is not None else list(self._reports.values()))
             for report in pool:
                 if moved >= n:
@@ -224,7 +251,7 @@ class LaporStore:
         for i in range(request.n):
             self.create(LaporanIn(
                 judul=f"Laporan warga nomor {i + 1}", isi="Mohon ditindaklanjuti.",
-                klasifikasi="pengaduan", kategori="Infrastruktur", instansi_tujuan="PEMKOT",
+                klasifikasi="pengaduan", kategori="1", instansi_tujuan="PEMKOT",
                 anonim=True, sumber="LAPOR_WEB", ref_eksternal=f"WEB-{request.seed}-{i + 1:06d}"))
         return request.n
 
@@ -242,7 +269,7 @@ def _parse_cursor(sejak: str) -> int:
     return int(sejak)
 
 
-def _parse_search_cursor(cursor: str) -> tuple[datetime, str] | None:
+def _parse_search_cursor(cursor: str) -> tuple[datetime, int] | None:
     if not cursor:
         return None
     at, sep, tracking_id = cursor.partition("|")
@@ -250,7 +277,7 @@ def _parse_search_cursor(cursor: str) -> tuple[datetime, str] | None:
         stamp = datetime.fromisoformat(at)
         if not sep or stamp.tzinfo is None:
             raise ValueError(cursor)
-        return stamp, tracking_id
+        return stamp, int(tracking_id)
     except ValueError:
         raise HTTPException(status_code=422, detail="invalid cursor") from None
 
@@ -310,7 +337,7 @@ def api_router(store: LaporStore, faults: FaultInjector, token: str,
 class AdvanceRequest(BaseModel):
     n: int = Field(default=1, ge=0)
     to: Status | None = None  # straight to this status (e.g. bukan_wewenang, ditunda)
-    tracking_ids: list[str] | None = None  # only these reports (default: the oldest open)
+    tracking_ids: list[int | str] | None = None  # only these reports (default: the oldest open)
 
 
 def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None,
@@ -322,6 +349,7 @@ def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None,
     autopilot = Autopilot(AutopilotConfig(rate_per_s=autopilot_rate))
     app = FastAPI(title="SP4N-LAPOR! sandbox")
     app.include_router(api_router(store, faults, token, autopilot))
+    app.include_router(legacy_router(store, faults, token))
     app.include_router(admin_router(store, faults))
     app.include_router(forwarder_router(Forwarder(store, store.clock)))
 

@@ -145,7 +145,7 @@ class Forwarder:
         with_ref = record["id"] not in cfg.twice and self._chosen(record["id"], "ref", cfg.ref_rate)
         body = {
             "judul": title(text), "isi": text, "klasifikasi": "pengaduan",
-            "kategori": str(record.get("kategori", "lainnya")).title(),
+            "kategori": "8",  # the link's operator files under Lainnya (a topic id)
             "instansi_tujuan": cfg.instansi,
             "lokasi": ", ".join(str(place[k]) for k in ("alamat", "kelurahan", "kecamatan")
                                 if place.get(k)) or None,

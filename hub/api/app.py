@@ -66,7 +66,7 @@ def _known_instansi(hub: Hub) -> set[str]:
     found = set()
     for mapping in hub.mappings.values():
         targets = [*mapping.category.map.values(), mapping.category.default]
-        found |= {t.instansi for t in targets if t is not None}
+        found |= {t.instansi for t in targets if t is not None and t.instansi is not None}
     return found
 
 
@@ -148,7 +148,7 @@ def create_app(hub: Hub, *, clock: Clock | None = None, rules: SlaRules | None =
                        format: str | None = FORMAT) -> Any:
         flt = ticket_filter(role, channel, instansi, period, start, end)
         at = now()
-        report = aggregate((r.channel, r.ticket.instansi, s) for r, s in
+        report = aggregate((r.channel, r.ticket.instansi_label, s) for r, s in
                            iter_visible(hub.engine, role, flt, sla_rules, at))
         if wants_csv(request, format):
             rows = [SlaRow(dimension=dim, **c.model_dump()) for dim, group in

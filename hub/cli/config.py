@@ -100,7 +100,7 @@ async def system_problems(settings: Settings) -> list[str]:
 
     try:
         async with lapor_client(settings) as lapor:
-            await lapor.find_reports(sumber="lapor-hub", ref_eksternal="config-check")
+            await lapor.check()
     except Exception as exc:  # noqa: BLE001
         problems.append(with_hint("lapor", f"lapor: {_first(describe(exc))}", settings))
     for name in ("dukcapil", "siasn", "notify"):

@@ -16,13 +16,13 @@ from hub.sync.pipeline import SyncSummary
 def render_summary(console: Console, summary: SyncSummary, engine: Engine) -> None:
     table = Table(title=f"sync run {summary.run_id}")
     for column in ("channel", "pulled", "new", "updated", "quarantined", "skipped", "sent",
-                   "recovered", "retry later", "push quarantined", "adopted", "awaiting city",
-                   "doubtful", "not found", "error"):
+                   "recovered", "unrouted", "retry later", "push quarantined", "adopted",
+                   "awaiting city", "doubtful", "not found", "error"):
         table.add_column(column, justify="left" if column in ("channel", "error") else "right")
     for c in summary.channels.values():
         counts = (c.pulled, c.new, c.updated, c.quarantined, c.skipped, c.sent, c.recovered,
-                  c.retried, c.push_quarantined, c.adopted, c.awaiting_city, c.doubtful,
-                  c.not_found)
+                  c.unrouted, c.retried, c.push_quarantined, c.adopted, c.awaiting_city,
+                  c.doubtful, c.not_found)
         table.add_row(c.channel, *map(str, counts), c.error or "")
     console.print(table)
     for name in summary.channels:
@@ -89,3 +89,5 @@ def render_reconcile(console: Console, summary: ReconcileSummary) -> None:
                   f"{s.officers_transferred} transferred")
     for name, error in s.errors.items():
         console.print(f"[red]{name}:[/] {error}")
+    for line in s.unavailable:
+        console.print(f"[yellow]unavailable:[/] {line}")

@@ -70,12 +70,12 @@ def compute_overview(hub: Hub, role: Role, rules: SlaRules, now: datetime,
                       cal.local(closed).date() if closed else None))
         if matches(record, sla, period, rules):
             in_period.append((record, sla))
-    report = aggregate((r.channel, r.ticket.instansi, s) for r, s in in_period)
+    report = aggregate((r.channel, r.ticket.instansi_label, s) for r, s in in_period)
     closed_ones = [r for r, _ in in_period if r.lapor_status in CLOSED]
     by_channel, by_instansi = (Counter(r.channel for r, _ in in_period),
-                               Counter(r.ticket.instansi for r, _ in in_period))
+                               Counter(r.ticket.instansi_label for r, _ in in_period))
     done_channel = Counter(r.channel for r in closed_ones)
-    done_instansi = Counter(r.ticket.instansi for r in closed_ones)
+    done_instansi = Counter(r.ticket.instansi_label for r in closed_ones)
 
     today = cal.local(now).date()
     opened = Counter(made for made, _ in spans)

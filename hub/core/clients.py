@@ -8,6 +8,8 @@ import httpx
 
 from connectors.dukcapil import DukcapilClient
 from connectors.lapor import LaporClient
+from connectors.lapor_api import LaporApi
+from connectors.lapor_legacy import LaporLegacyClient
 from connectors.siasn import SiasnClient
 from connectors.tls import tls_transport
 from hub.core.settings import HttpSystem, Settings
@@ -33,8 +35,12 @@ def http_kwargs(system: HttpSystem, name: str, transports: Transports | None) ->
     }
 
 
-def lapor_client(settings: Settings, transports: Transports | None = None) -> LaporClient:
-    return LaporClient(**http_kwargs(settings.lapor, "lapor", transports))
+def lapor_client(settings: Settings, transports: Transports | None = None) -> LaporApi:
+    """The deployment's LAPOR! adapter (``lapor.adapter``): the only place that chooses it."""
+    kwargs = http_kwargs(settings.lapor, "lapor", transports)
+    if settings.lapor.adapter == "legacy_xml":
+        return LaporLegacyClient(**{**kwargs, "base_url": settings.lapor.legacy_base_url})
+    return LaporClient(**kwargs)
 
 
 def dukcapil_client(settings: Settings,

@@ -51,6 +51,11 @@ class Reporter(BaseModel):
     email: str | None = None
 
 
+# How a report sent without an agency (``instansi`` None) is named where tickets are grouped by
+# agency: LAPOR!'s admins dispose it.
+UNROUTED = "(unrouted)"
+
+
 class Ticket(BaseModel):
     """A complaint in the hub's own terms, independent of the channel it came from."""
 
@@ -63,8 +68,9 @@ class Ticket(BaseModel):
     isi: str
     klasifikasi: Klasifikasi = Klasifikasi.pengaduan
     source_category: str
-    kategori: str
-    instansi: str
+    kategori: str  # the LAPOR! topic id (mappings/lapor_topics.yaml)
+    kategori_nama: str | None = None  # that topic's name, for people
+    instansi: str | None = None  # None: unrouted, LAPOR!'s admins dispose it
     source_status: str
     status: LaporStatus
     sla_class: str | None = None
@@ -80,6 +86,11 @@ class Ticket(BaseModel):
     anonim: bool = False
     pelapor: Reporter | None = None
     lampiran: list[str] = Field(default_factory=list)
+
+    @property
+    def instansi_label(self) -> str:
+        """The agency, or ``UNROUTED``: for grouping and display, never sent to LAPOR!."""
+        return self.instansi or UNROUTED
 
     def content_hash(self) -> str:
         """Hash of what LAPOR! would receive; a changed hash on a sent ticket is an update."""

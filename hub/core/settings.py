@@ -49,21 +49,37 @@ class HttpSystem(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _plain_http_url(cls, value: str) -> str:
-        try:
-            parts = urlsplit(value)
-            _ = parts.port  # a port that is no number raises here
-        except ValueError:
-            raise ValueError("base_url is not a valid URL") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("base_url must be an http(s) URL with a host")
-        if parts.username is not None or parts.password is not None:
-            raise ValueError("base_url must not carry user:password@; give credentials as "
-                             "__TOKEN / __PASSWORD settings or Prefect Secret blocks")
-        return value
+        return checked_url(value)
+
+
+def checked_url(value: str) -> str:
+    """An http(s) URL with a host and no credentials in it (those are settings of their own)."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # a port that is no number raises here
+    except ValueError:
+        raise ValueError("base_url is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("base_url must be an http(s) URL with a host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("base_url must not carry user:password@; give credentials as "
+                         "__TOKEN / __PASSWORD settings or Prefect Secret blocks")
+    return value
 
 
 class LaporSystem(HttpSystem):
+    """``adapter`` picks the LAPOR! API: ``json`` (the assumed integration API at ``base_url``)
+    or ``legacy_xml`` (the public legacy API at ``legacy_base_url``: intake only, no lookup,
+    feed or follow-up). Changing adapters is this setting alone."""
+
     base_url: str = "http://127.0.0.1:8701/api/v1"
+    adapter: Literal["json", "legacy_xml"] = "json"
+    legacy_base_url: str = "http://127.0.0.1:8701"
+
+    @field_validator("legacy_base_url")
+    @classmethod
+    def _legacy_url(cls, value: str) -> str:
+        return checked_url(value)
 
 
 class ChannelSystem(HttpSystem):

@@ -36,9 +36,12 @@ def new_state(row: TicketRow) -> SyncStateRow:
     payload = json.loads(row.payload)
     assert row.id is not None and row.tracking_id is not None
     # LAPOR! creates every report as belum_terverifikasi; the channel side is unread yet.
+    # An unrouted report (no instansi) has no OPD, so no officer to look up in SIASN.
+    instansi = str(payload.get("instansi") or "")
     return SyncStateRow(ticket_id=row.id, channel=row.channel, source_id=row.source_id,
-                        tracking_id=row.tracking_id, instansi=str(payload.get("instansi", "")),
-                        lapor_status="belum_terverifikasi")
+                        tracking_id=row.tracking_id, instansi=instansi,
+                        lapor_status="belum_terverifikasi",
+                        officer_state="pending" if instansi else "unrouted")
 
 
 def discover(engine: Engine, channels: Iterable[str]) -> Discovered:

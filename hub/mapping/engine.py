@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
 from hub.core.models import Klasifikasi, LaporStatus, Reporter, Ticket
 from hub.mapping.transforms import TransformError, apply_transforms
@@ -57,11 +57,22 @@ class FieldSpec(BaseModel):
             raise MappingError("bad_value", name, str(exc)) from exc
 
 
+def _topic_text(value: Any) -> Any:
+    # A topic named by id may be a YAML number.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class Target(BaseModel):
+    """Where a category goes in LAPOR!: a topic (``kategori``), and the agency when the mapping
+    knows it. Without ``instansi`` the report goes unrouted, for LAPOR!'s admins to dispose."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kategori: str
-    instansi: str
+    # As written in the mapping file (a topic id or name); after ``hub.mapping.loader`` the
+    # topic's numeric id, with its name in ``kategori_nama``.
+    kategori: Annotated[str, BeforeValidator(_topic_text)]
+    kategori_nama: str | None = None
+    instansi: str | None = None
     klasifikasi: Klasifikasi | None = None
 
 
@@ -126,6 +137,10 @@ class ChannelMapping(BaseModel):
     status: StatusSpec
     identity: IdentitySpec = IdentitySpec()
     forward: ForwardSpec | None = None
+    # What the channel's "anonymous" means. ``withheld`` (default): no identity leaves the hub.
+    # ``public_only``: hidden from the public only, as LAPOR!'s own form does it: the reporter
+    # goes to LAPOR! with ``anonim`` set (LAPOR! holds it, never shows it).
+    anonymity: Literal["withheld", "public_only"] = "withheld"
     # Longest judul/isi accepted (settings may lower or raise it per channel).
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
 
@@ -213,6 +228,7 @@ class ChannelMapping(BaseModel):
         status_value = dig(raw, self.status.path)
         source_status = "" if status_value in (_MISSING, None) else str(status_value)
         anonim = values.get("anonim", False) is True
+        keep_reporter = not anonim or self.anonymity == "public_only"
         has_reporter = any(v not in (None, "") for v in reporter.values())
         source_id = self.source_id(raw)
         if source_id is None:
@@ -224,12 +240,14 @@ class ChannelMapping(BaseModel):
                 source_version=self.version_key(raw),
                 source_category=source_category,
                 kategori=target.kategori,
+                kategori_nama=target.kategori_nama,
                 instansi=target.instansi,
                 klasifikasi=target.klasifikasi or values.pop("klasifikasi", Klasifikasi.pengaduan),
                 source_status=source_status,
                 status=self.to_lapor_status(source_status),
-                # Anonymous means no identity leaves the hub, whatever the channel sent along.
-                pelapor=Reporter(**reporter) if has_reporter and not anonim else None,
+                # Anonymous means no identity leaves the hub, whatever the channel sent along,
+                # unless the channel's anonymity is "hidden from the public only".
+                pelapor=Reporter(**reporter) if has_reporter and keep_reporter else None,
                 **{k: v for k, v in values.items() if k != "klasifikasi"},
             )
         except ValidationError as exc:
@@ -259,7 +277,7 @@ class ChannelMapping(BaseModel):
                     EARLIEST <= stamp <= latest):
                 raise MappingError("out_of_range", name,
                                    "date outside 2000-01-01 .. now + 1 day")
-        anonymous = values.get("anonim") is True
+        anonymous = values.get("anonim") is True and self.anonymity == "withheld"
         for name, spec in self.fields.items():
             if spec.path is None or (anonymous and name.startswith("pelapor.")):
                 continue  # an anonymous reporter is dropped on purpose

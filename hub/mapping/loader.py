@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from hub.mapping.engine import ChannelMapping
+from hub.mapping.topics import TOPICS_FILE, TopicTable, TopicTableError, load_topics
 from hub.mapping.transforms import NEEDS_ARG, REGISTRY, split_spec
 
 
@@ -64,7 +65,40 @@ def _check_transforms(data: dict[str, Any], file: Path, root: yaml.Node | None) 
                                        f"transform {tname!r} {need}")
 
 
-def load_mapping(file: Path, schema_file: Path) -> ChannelMapping:
+def _resolve_topics(data: dict[str, Any], file: Path, root: yaml.Node | None,
+                    topics: TopicTable) -> dict[str, Any]:
+    """``data`` with every target's topic resolved to its id (and name); unknown ones fail."""
+    category = dict(data["category"])
+    places: list[tuple[list[str | int], dict[str, Any]]] = [
+        (["category", "map", key], target) for key, target in category["map"].items()]
+    if category.get("default") is not None:
+        places.append((["category", "default"], category["default"]))
+    resolved: dict[str, Any] = {}
+    for path, target in places:
+        try:
+            topic = topics.resolve(target["kategori"])
+        except LookupError as exc:
+            where = [*path, "kategori"]
+            raise MappingFileError(file, _line_of(root, where), ".".join(map(str, where)),
+                                   str(exc)) from None
+        fixed = {**target, "kategori": topic.id, "kategori_nama": topic.name}
+        if path[1] == "map":
+            resolved[str(path[2])] = fixed
+        else:
+            category["default"] = fixed
+    category["map"] = resolved
+    return {**data, "category": category}
+
+
+def load_topics_beside(mappings_dir: Path) -> TopicTable:
+    """The deployment's LAPOR! topic table, ``lapor_topics.yaml`` beside the mapping files."""
+    return load_topics(mappings_dir / TOPICS_FILE)
+
+
+def load_mapping(file: Path, schema_file: Path,
+                 topics: TopicTable | None = None) -> ChannelMapping:
+    """One mapping file, checked against ``schema_file`` and the topic table (default: the
+    ``lapor_topics.yaml`` beside it); its targets carry the topics' ids."""
     text = file.read_text(encoding="utf-8")
     try:
         root = yaml.compose(text)
@@ -86,7 +120,13 @@ def load_mapping(file: Path, schema_file: Path) -> ChannelMapping:
     if data["channel"] != file.stem:
         raise MappingFileError(file, _line_of(root, ["channel"]), "channel",
                                f"channel {data['channel']!r} to match the file name {file.stem!r}")
-    return ChannelMapping.model_validate(data)
+    ChannelMapping.model_validate(data)  # the file's own rules first, as written
+    if topics is None:
+        try:
+            topics = load_topics_beside(file.parent)
+        except TopicTableError as exc:
+            raise MappingFileError(file, None, "category", str(exc)) from None
+    return ChannelMapping.model_validate(_resolve_topics(data, file, root, topics))
 
 
 def channel_names(mappings_dir: Path) -> list[str]:
@@ -102,10 +142,12 @@ def channel_names(mappings_dir: Path) -> list[str]:
 
 def load_mappings(mappings_dir: Path, schemas_dir: Path) -> dict[str, ChannelMapping]:
     schema_file = schemas_dir / "mapping.schema.json"
+    names = channel_names(mappings_dir)
+    topics = load_topics_beside(mappings_dir) if names else None
     loaded = {}
-    for name in channel_names(mappings_dir):
+    for name in names:
         file = mappings_dir / f"{name}.yaml"
-        mapping = load_mapping(file, schema_file)
+        mapping = load_mapping(file, schema_file, topics)
         if not (schemas_dir / mapping.raw_schema).is_file():
             raise MappingFileError(file, None, "raw_schema",
                                    f"an existing schema file, {mapping.raw_schema!r} is missing")

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from hub.core.models import Ticket
 from hub.mapping.engine import ChannelMapping, Target
 
 CHANNEL = "open311"
@@ -28,13 +29,14 @@ def slug(text: str) -> str:
 class Service:
     code: str
     jurisdiction: str
-    kategori: str
-    instansi: str
+    kategori: str  # the LAPOR! topic's name
+    instansi: str | None  # None: sent unrouted, LAPOR!'s admins dispose it
     keywords: tuple[str, ...]  # the channels' own category names that route here
+    topic_id: str = ""
 
     @property
     def name(self) -> str:
-        return f"{self.kategori} ({self.instansi})"
+        return f"{self.kategori} ({self.instansi or 'SP4N-LAPOR!'})"
 
 
 @dataclass
@@ -46,8 +48,10 @@ class Jurisdiction:
     services: dict[str, Service] = field(default_factory=dict)
 
 
-def service_code(target: Target) -> str:
-    return f"{slug(target.instansi)}--{slug(target.kategori)}"
+def service_code(target: Target, jurisdiction: str) -> str:
+    """``<instansi>--<topic>``; an unrouted route (no instansi) is ``<jurisdiction>--<topic>``."""
+    topic = target.kategori_nama or target.kategori
+    return f"{slug(target.instansi or jurisdiction)}--{slug(topic)}"
 
 
 @dataclass
@@ -70,12 +74,17 @@ class Catalog:
     def jurisdiction_of_channel(self, channel: str) -> Jurisdiction | None:
         return next((j for j in self.jurisdictions.values() if channel in j.channels), None)
 
-    def code_for(self, channel: str, kategori: str, instansi: str,
-                 source_category: str) -> str | None:
+    def code_for(self, channel: str, ticket: Ticket) -> str | None:
         """The service a stored ticket belongs to; an Open311 ticket names it itself."""
         if channel == CHANNEL:
-            return source_category if source_category in self.services else None
-        code = service_code(Target(kategori=kategori, instansi=instansi))
+            code = ticket.source_category
+            return code if code in self.services else None
+        juris = self.jurisdiction_of_channel(channel)
+        if juris is None:
+            return None
+        target = Target(kategori=ticket.kategori, kategori_nama=ticket.kategori_nama,
+                        instansi=ticket.instansi)
+        code = service_code(target, juris.id)
         return code if code in self.services else None
 
 
@@ -90,14 +99,15 @@ def build_catalog(mappings: Mapping[str, ChannelMapping]) -> Catalog:
         juris.channels.append(name)
         routes: dict[str, tuple[Target, list[str]]] = {}
         for key, target in mapping.category.map.items():
-            routes.setdefault(service_code(target), (target, []))[1].append(key)
+            routes.setdefault(service_code(target, jid), (target, []))[1].append(key)
         if mapping.category.default is not None:
-            routes.setdefault(service_code(mapping.category.default),
+            routes.setdefault(service_code(mapping.category.default, jid),
                               (mapping.category.default, []))
         for code, (target, keys) in sorted(routes.items()):
             known = juris.services.get(code)
             words = tuple(sorted({*(known.keywords if known else ()), *keys}))
-            juris.services[code] = Service(code, jid, target.kategori, target.instansi, words)
+            juris.services[code] = Service(code, jid, target.kategori_nama or target.kategori,
+                                           target.instansi, words, target.kategori)
     return Catalog(found)
 
 
@@ -107,7 +117,8 @@ def category_block(catalog: Catalog) -> str:
     for juris in catalog.jurisdictions.values():
         lines.append(f"    # {juris.nama} ({juris.id})")
         for code, s in juris.services.items():
-            lines.append(f"    {code}: {{kategori: {s.kategori}, instansi: {s.instansi}}}")
+            agency = f", instansi: {s.instansi}" if s.instansi else ""
+            lines.append(f"    {code}: {{kategori: {s.kategori}{agency}}}")
     lines.append("  default: null   # a code no city exposes is answered 400 and quarantined")
     return "\n".join(lines) + "\n"
 

@@ -53,7 +53,8 @@ def service_item(service: Service) -> dict[str, Any]:
     return {
         "service_code": service.code,
         "service_name": service.name,
-        "description": f"{service.kategori}: reported to SP4N-LAPOR! for {service.instansi}",
+        "description": f"{service.kategori}: reported to SP4N-LAPOR! for "
+                       f"{service.instansi or 'the agency its admins assign'}",
         "metadata": True,
         "type": SERVICE_TYPE,
         "keywords": ", ".join(service.keywords),

@@ -57,7 +57,8 @@ def status_notes(record: TicketRecord, followed: Open311Status | None, hidden: b
         return "held by lapor-hub for review before it goes to SP4N-LAPOR!"
     if record.tracking_id is None:
         return "received by lapor-hub; on its way to SP4N-LAPOR!"
-    text = NOTES[record.lapor_status].format(instansi=record.ticket.instansi)
+    text = NOTES[record.lapor_status].format(
+        instansi=record.ticket.instansi or "the agency LAPOR! assigns")
     if followed is not None and followed.notes and not hidden:
         text = scrub_text(followed.notes[-1])
     return f"SP4N-LAPOR! {record.tracking_id}: {text}"
@@ -81,7 +82,7 @@ class RequestView:
     def _in(self, juris: Jurisdiction, record: TicketRecord) -> str | None:
         """The record's service code when it belongs to ``juris``, else None."""
         t = record.ticket
-        code = self.catalog.code_for(record.channel, t.kategori, t.instansi, t.source_category)
+        code = self.catalog.code_for(record.channel, t)
         if code is None or code not in juris.services:
             return None
         return code
@@ -103,7 +104,7 @@ class RequestView:
             "service_name": service.name,
             "service_code": code,
             "description": WITHHELD if role_hidden else scrub_text(t.isi),
-            "agency_responsible": t.instansi,
+            "agency_responsible": t.instansi or "",
             "service_notice": service_notice(self.rules, record.channel, t.sla_class),
             "requested_datetime": local(as_utc(t.dibuat)).isoformat(timespec="seconds"),
             "updated_datetime": local(updated).isoformat(timespec="seconds"),

@@ -161,7 +161,9 @@ def _plan_writes(st: Any, mapping: ChannelMapping, plan: Plan, writable: bool) -
             isi = f"Status di {mapping.sumber}: {st.channel_status or '-'}"
         else:
             isi = f"Petugas penanggung jawab: {st.petugas_due}"
-        plan.lapor = LaporWrite(status, isi, st.officer_name or st.instansi, st.petugas_due,
+        # An unrouted report has no agency yet: the channel itself answers.
+        oleh = st.officer_name or st.instansi or mapping.sumber
+        plan.lapor = LaporWrite(status, isi, oleh, st.petugas_due,
                                 out_l)
     elif not owes_status:
         st.lapor_done_for = target.value

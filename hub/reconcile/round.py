@@ -20,7 +20,7 @@ import structlog
 from sqlmodel import Session, col, select
 
 from connectors.errors import AmbiguousWriteError, ConnectorError
-from connectors.lapor import LaporChange, LaporClient
+from connectors.lapor_api import LaporApi, LaporChange
 from hub.core.clients import lapor_client
 from hub.ledger.sync_io import (
     add_issue,
@@ -56,7 +56,7 @@ BATCH = 500
 class _Sides:
     """The LAPOR! client and each channel's writer, opened on first use, closed together."""
 
-    def __init__(self, hub: Hub, stack: AsyncExitStack, lapor: LaporClient) -> None:
+    def __init__(self, hub: Hub, stack: AsyncExitStack, lapor: LaporApi) -> None:
         self.hub, self.stack, self.lapor = hub, stack, lapor
         self._writers: dict[str, ChannelWriter] = {}
         self._lock = asyncio.Lock()
@@ -93,8 +93,14 @@ async def reconcile(hub: Hub, channels: list[str] | None = None, run_id: str | N
             from hub.reconcile.officers import assign_officers
 
             pending |= await assign_officers(hub, summary)
+        caps = lapor.capabilities
+        for able, what in ((caps.change_feed, "change feed: LAPOR!'s statuses are not read"),
+                           (caps.follow_up, "follow-up: channel answers are not sent")):
+            if not able:
+                summary.unavailable.append(f"LAPOR! {caps.adapter} adapter has no {what}")
         try:
-            pending -= await read_lapor_feed(hub, sides, summary)
+            if caps.change_feed:
+                pending -= await read_lapor_feed(hub, sides, summary)
         except ConnectorError as exc:  # LAPOR! down: channel-side work still goes ahead
             summary.errors["lapor"] = describe(exc)
             log.warning("reconcile.feed_failed", error=describe(exc))
@@ -204,7 +210,10 @@ async def _write(hub: Hub, sides: _Sides, session: Session, st: SyncStateRow, pl
     assert target is not None
     mapping = hub.mappings[st.channel]
     async with limit:
-        if plan.lapor is not None:
+        if plan.lapor is not None and not sides.lapor.capabilities.follow_up:
+            # Not a failure to retry: this adapter cannot follow up at all (the round says so).
+            st.note = "LAPOR! adapter sends no follow-ups"
+        elif plan.lapor is not None:
             w = plan.lapor
             try:
                 await sides.lapor.add_follow_up(st.tracking_id, isi=w.isi, status=w.status.value,
@@ -220,7 +229,8 @@ async def _write(hub: Hub, sides: _Sides, session: Session, st: SyncStateRow, pl
                 _failed(session, st, "lapor", exc, summary)
         if plan.channel is not None:
             w2 = plan.channel
-            ctx = WriteContext(st.tracking_id, st.instansi, target, st.officer_name or st.instansi)
+            ctx = WriteContext(st.tracking_id, st.instansi or "SP4N-LAPOR!", target,
+                              st.officer_name or st.instansi or mapping.sumber)
             try:
                 writer = await sides.writer(st.channel)
                 record = await writer.write(st.source_id, w2.status, w2.texts, ctx)

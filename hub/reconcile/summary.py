@@ -19,3 +19,5 @@ class ReconcileSummary(BaseModel):
     officers_assigned: int = 0
     officers_transferred: int = 0
     errors: dict[str, str] = Field(default_factory=dict)
+    # What the configured LAPOR! adapter cannot do, so this round did not (not an error).
+    unavailable: list[str] = Field(default_factory=list)

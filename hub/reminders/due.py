@@ -36,8 +36,8 @@ class Due:
     def recipient(self) -> str:
         t = self.record.ticket
         if self.level == ESCALATED:
-            return f"head:{t.instansi}"
-        return f"unit:{self.record.sync.unit or t.instansi}"
+            return f"head:{t.instansi_label}"
+        return f"unit:{self.record.sync.unit or t.instansi_label}"
 
 
 def find_due(engine: Engine, rules: SlaRules, now: datetime) -> Iterator[Due]:
@@ -76,7 +76,7 @@ def record_due(engine: Engine, rules: SlaRules, now: datetime) -> list[int]:
             if key in known or due.stage.deadline is None:
                 continue
             row = NotificationRow(ticket_id=due.record.id, channel=due.record.channel,
-                                  instansi=due.record.ticket.instansi, stage=due.stage.stage,
+                                  instansi=due.record.ticket.instansi_label, stage=due.stage.stage,
                                   level=due.level, recipient=due.recipient,
                                   deadline=due.stage.deadline, detail=_detail(due))
             try:

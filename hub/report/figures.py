@@ -54,7 +54,7 @@ def compute(engine: Engine, period: str, now: datetime | None = None,
     cal = rules.calendar
     statuses = Counter(r.lapor_status.value for r, _ in items)
     done = sum(n for s, n in statuses.items() if LaporStatus(s) in CLOSED)
-    report = aggregate((r.channel, r.ticket.instansi, s) for r, s in items)
+    report = aggregate((r.channel, r.ticket.instansi_label, s) for r, s in items)
     # Backlog at the end of each day: created by then and not yet closed by then.
     spans = []
     for record, _ in items:
@@ -72,7 +72,7 @@ def compute(engine: Engine, period: str, now: datetime | None = None,
         period=period, date_from=first, date_to=last, as_of=at, reports=len(items), done=done,
         in_process=len(items) - done,
         by_channel=dict(Counter(r.channel for r, _ in items).most_common()),
-        by_instansi=dict(Counter(r.ticket.instansi for r, _ in items).most_common()),
+        by_instansi=dict(Counter(r.ticket.instansi_label for r, _ in items).most_common()),
         by_status=dict(statuses.most_common()), sla_total=report.total,
         sla_by_instansi=report.by_instansi, sla_by_channel=report.by_channel, backlog=backlog)
 

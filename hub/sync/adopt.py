@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from connectors.errors import ConnectorError
-from connectors.lapor import LaporClient, LaporFound
+from connectors.lapor_api import LaporApi, LaporFound
 from hub.core.clients import Transports, lapor_client
 from hub.core.settings import AdoptionSettings, Settings
 from hub.ledger import holders
@@ -85,7 +85,7 @@ def _merged(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, da
 
 
 class Adopter:
-    def __init__(self, engine: Engine, lapor: LaporClient, mappings: dict[str, ChannelMapping],
+    def __init__(self, engine: Engine, lapor: LaporApi, mappings: dict[str, ChannelMapping],
                  settings: AdoptionSettings, concurrency: int = 8) -> None:
         self._engine, self._lapor, self._mappings = engine, lapor, mappings
         self._settings, self._rule = settings, rule_of(settings)
@@ -132,6 +132,8 @@ class Adopter:
         return counts
 
     async def _by_reference(self, c: Claimed) -> Adopted | Retry | None:
+        if not self._lapor.capabilities.lookup_by_origin:
+            return None  # e.g. the legacy XML API: only a search can find the city's report
         sumber = self._mappings[c.ticket.channel].sumber
         async with self._gate:
             try:
@@ -150,6 +152,15 @@ class Adopter:
     async def _by_match(self, rest: list[Claimed], adopted: list[Adopted],
                         waits: list[Outcome],
                         counts: dict[str, AdoptCounts]) -> None:
+        if not self._lapor.capabilities.search:
+            adapter = self._lapor.capabilities.adapter
+            for c in rest:  # never faked and never filed by the hub: a person decides
+                waits.append(Quarantine(
+                    c.id, "push", "adoption_unavailable",
+                    f"LAPOR! adapter {adapter} cannot search reports, and no report carries this "
+                    "ticket's reference: link it by hand, or use an adapter that can search"))
+                counts[c.ticket.channel].not_found += 1
+            return
         windows = _merged([self._rule.window(_probe(c).dibuat) for c in rest])
         found: dict[str, LaporFound] = {}
         try:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from connectors.lapor import LaporPelapor, LaporReportIn
+from typing import Literal
+
+from connectors.lapor_api import LaporPelapor, LaporReportIn
 from hub.core.models import IdentityStatus, Ticket
 from hub.identity.dukcapil import IdentityOutcome
+
+Anonymity = Literal["withheld", "public_only"]
 
 
 def _place(ticket: Ticket) -> str | None:
@@ -14,11 +18,14 @@ def _place(ticket: Ticket) -> str | None:
     return joined or None
 
 
-def build_report(ticket: Ticket, sumber: str, identity: IdentityOutcome) -> LaporReportIn:
+def build_report(ticket: Ticket, sumber: str, identity: IdentityOutcome,
+                 anonymity: Anonymity = "withheld") -> LaporReportIn:
     pelapor = None
-    # Anonymous: no identity at all, not even a partial one. Confidential (rahasia) reports keep
-    # the identity — LAPOR! needs it to answer — and carry the flag so LAPOR! hides it publicly.
-    if not ticket.anonim and ticket.pelapor is not None:
+    # Anonymous: no identity at all, not even a partial one — unless the channel's anonymity is
+    # "hidden from the public only" (``public_only``): then it goes with ``anonim`` set, as
+    # LAPOR!'s own form sends it. Confidential (rahasia) reports keep the identity — LAPOR!
+    # needs it to answer — and carry the flag so LAPOR! hides it publicly.
+    if ticket.pelapor is not None and (not ticket.anonim or anonymity == "public_only"):
         who = ticket.pelapor
         pelapor = LaporPelapor(
             nama=who.nama or "(tanpa nama)",

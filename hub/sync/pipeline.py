@@ -90,6 +90,7 @@ class ChannelSummary(BaseModel):
     awaiting_city: int = 0
     doubtful: int = 0
     not_found: int = 0
+    unrouted: int = 0  # sent (or recovered) without instansi_tujuan: LAPOR!'s admins route them
     error: str | None = None
 
 
@@ -264,6 +265,7 @@ def summarize(run_id: str, channels: list[str], pulls: dict[str, PullResult | Ba
         summary.adopted, summary.awaiting_city = found.adopted, found.awaiting_city
         summary.doubtful, summary.not_found = found.doubtful, found.not_found
         summary.retried += found.retried
+        summary.unrouted = pushed.unrouted
         out[name] = summary
     return SyncSummary(run_id=run_id, channels=out, push_error=push_error)
 

@@ -84,5 +84,6 @@ async def sync_in_processes(hub: Hub, names: list[str], processes: int, run_id: 
                 c.recovered += pushed.recovered
                 c.retried += pushed.retried
                 c.push_quarantined += pushed.quarantined
+                c.unrouted += pushed.unrouted
         summary.push_error = summary.push_error or error
     return summary

@@ -27,7 +27,7 @@ from connectors.errors import (
     InvalidRequest,
     RetriableError,
 )
-from connectors.lapor import LaporClient
+from connectors.lapor_api import LaporApi
 from hub.identity.dukcapil import IdentityOutcome, IdentityResolver
 from hub.ledger.claims import Claimed, Outcome, Quarantine, Retry, Sent, record_outcomes
 from hub.ledger.tables import utcnow
@@ -36,6 +36,13 @@ from hub.privacy.masking import register_names
 from hub.sync.lapor_report import build_report
 
 log = structlog.get_logger(__name__)
+
+
+AMBIGUOUS_PARKED = "ambiguous_write"
+PARKED_DETAIL = ("a POST may have reached LAPOR! and this LAPOR! adapter cannot look reports up "
+                 "by origin: not sent again. Search LAPOR!'s admin for the text "
+                 "'[lapor-hub <sumber> <source id>]'; a replay looks it up first (it is parked "
+                 "again until an adapter that can look up is configured)")
 
 
 class PushAborted(RuntimeError):
@@ -49,9 +56,11 @@ class PushCounts:
     recovered: int = 0
     retried: int = 0
     quarantined: int = 0
+    # Of sent and recovered: reports that went without instansi_tujuan (LAPOR!'s admins route).
+    unrouted: int = 0
 
     def add(self, other: PushCounts) -> None:
-        for name in ("claimed", "sent", "recovered", "retried", "quarantined"):
+        for name in ("claimed", "sent", "recovered", "retried", "quarantined", "unrouted"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -73,7 +82,7 @@ class PushPolicy:
 
 
 class Pusher:
-    def __init__(self, engine: Engine, lapor: LaporClient, identity: IdentityResolver,
+    def __init__(self, engine: Engine, lapor: LaporApi, identity: IdentityResolver,
                  mappings: dict[str, ChannelMapping], policy: PushPolicy,
                  throttle: Callable[[int], Awaitable[None]] | None = None) -> None:
         self._engine, self._lapor, self._identity = engine, lapor, identity
@@ -117,6 +126,7 @@ class Pusher:
                 if isinstance(outcome, Sent):
                     counts.recovered += outcome.recovered
                     counts.sent += not outcome.recovered
+                    counts.unrouted += c.ticket.instansi is None
                 elif isinstance(outcome, Retry):
                     counts.retried += 1
                 else:
@@ -149,14 +159,15 @@ class Pusher:
         return outcome
 
     async def _push_one(self, c: Claimed) -> Outcome:
-        sumber = self._mappings[c.ticket.channel].sumber
+        mapping = self._mappings[c.ticket.channel]
+        sumber = mapping.sumber
         if c.needs_lookup:
             found = await self._lookup(c, sumber)
             if not isinstance(found, bool):
                 return found
         identity = await self._identity.resolve(c.ticket)
         try:
-            report = build_report(c.ticket, sumber, identity)
+            report = build_report(c.ticket, sumber, identity, mapping.anonymity)
         except ValueError as exc:
             # Nothing was posted for this try: the ticket alone stops, with the fields at fault.
             return Quarantine(c.id, "push", "bad_report", _safe_error(exc),
@@ -194,7 +205,16 @@ class Pusher:
 
     async def _lookup(self, c: Claimed, sumber: str,
                       identity: IdentityOutcome | None = None) -> Outcome | bool:
-        """The stored report if LAPOR! has one, ``False`` if it has none, or a Retry."""
+        """The stored report if LAPOR! has one, ``False`` if it has none, or a Retry.
+
+        An adapter that cannot look up by origin (the legacy API) cannot tell whether a POST
+        that got no clean answer landed: the ticket is parked for a person, never posted again.
+        """
+        if not self._lapor.capabilities.lookup_by_origin:
+            log.warning("ticket.parked_ambiguous", channel=c.ticket.channel,
+                        source_id=c.ticket.source_id,
+                        adapter=self._lapor.capabilities.adapter)
+            return Quarantine(c.id, "push", AMBIGUOUS_PARKED, PARKED_DETAIL, needs_lookup=True)
         try:
             refs = await self._lapor.find_reports(sumber=sumber, ref_eksternal=c.ticket.source_id)
         except ConnectorError as exc:

@@ -51,7 +51,7 @@ def report(ref: str = "SKL-000001", **overrides: Any) -> LaporReportIn:
         "judul": "Drainase tersumbat",
         "isi": "Air meluap ke jalan",
         "klasifikasi": "pengaduan",
-        "kategori": "Infrastruktur",
+        "kategori": "1",
         "instansi_tujuan": "PUPR-1571",
         "lat": -1.61,
         "lng": 103.61,
@@ -70,7 +70,7 @@ async def test_create_then_find_by_origin(sim: Any, sleeps: Any) -> None:
         refs = await lapor.find_reports(sumber="SIKESAL", ref_eksternal="SKL-000001")
         none = await lapor.find_reports(sumber="SIKESAL", ref_eksternal="SKL-999999")
     assert created.status == LaporStatus.BELUM_TERVERIFIKASI
-    assert created.tracking_id.startswith("LPR")
+    assert created.tracking_id.isdigit() and created.transaksi_id and created.transaksi_id.isdigit()
     assert [r.tracking_id for r in refs] == [created.tracking_id]
     assert none == []
     (saved,) = await stored(sim)
@@ -145,7 +145,7 @@ async def test_changes_follow_up_and_cursor_paging(sim: Any, sleeps: Any) -> Non
         )
         with pytest.raises(NotFound):
             await lapor.add_follow_up(
-                "LPR99999999", isi="x", status="selesai", oleh="x", waktu=datetime.now(UTC)
+                "99999999", isi="x", status="selesai", oleh="x", waktu=datetime.now(UTC)
             )
         seen, cursor = [], None
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def _fixed_mappings(tmp_path: Path) -> Path:
     spec["category"]["map"]["lainnya"] = {"kategori": "Lainnya", "instansi": "SETDA-KOTA-JAMBI"}
     out = tmp_path / "mappings"
     out.mkdir()
+    shutil.copy(PROJECT_ROOT / "mappings" / "lapor_topics.yaml", out)
     (out / "sikesal.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
     return out
 

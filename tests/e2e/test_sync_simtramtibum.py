@@ -48,7 +48,7 @@ async def test_staff_reports_reach_satpol_pp_once_without_their_nip(
     assert Counter(r["ref_eksternal"] for r in reports) == Counter({r.source_id: 1 for r in rows})
     assert {r["instansi_tujuan"] for r in reports} == {"SATPOLPP-KOTA-PEKALONGAN",
                                                        "DISHUB-KOTA-PEKALONGAN"}
-    assert {r["kategori"] for r in reports} == {"Ketentraman dan Ketertiban Umum"}
+    assert {r["kategori"] for r in reports} == {"4"}  # Ketentraman dan Ketertiban Umum
     nips = {r["nip_pelapor"] for r in sandbox.state(CHANNEL)["records"]}
     for report in reports:
         pelapor = report["pelapor"]

@@ -41,7 +41,8 @@ def ticket(n: int = 1, *, version: int = 1, channel: str = "sikesal") -> Ticket:
     now = datetime(2026, 11, 20, 8, 0, tzinfo=UTC) + timedelta(minutes=n)
     return Ticket(
         channel=channel, source_id=f"SKL-{n:06d}", source_version=f"{version:020d}",
-        judul="Jalan rusak", isi="Ada lubang", source_category="jalan", kategori="Infrastruktur",
+        judul="Jalan rusak", isi="Ada lubang", source_category="jalan", kategori="1",
+        kategori_nama="Infrastruktur",
         instansi="DPUPR-KOTA-JAMBI", source_status="baru",
         status=LaporStatus.belum_terverifikasi, dibuat=now, diperbarui=now,
         pelapor=Reporter(nama=NAME, nik=NIK, telepon=PHONE),

@@ -59,10 +59,10 @@ def test_several_hashtags_the_first_known_one_decides() -> None:
     ("Antrean e-KTP panjang #pelayananpublik #TangerangKota",
      "#pelayananpublik #tangerangkota"),
 ])
-def test_no_or_only_unknown_hashtags_go_to_diskominfo_for_disposition(isi: str,
-                                                                      source: str) -> None:
+def test_no_or_only_unknown_hashtags_go_unrouted_for_lapor_to_dispose(isi: str,
+                                                                       source: str) -> None:
     ticket = LAKSA.apply(raw(isi))
-    assert (ticket.kategori, ticket.instansi) == ("Lainnya", "DISKOMINFO-KOTA-TANGERANG")
+    assert (ticket.kategori, ticket.kategori_nama, ticket.instansi) == ("8", "Lainnya", None)
     assert ticket.source_category == source
 
 

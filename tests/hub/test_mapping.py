@@ -22,7 +22,9 @@ VALIDATOR = RawValidator.from_file(SCHEMAS / "sikesal.raw.json")
 
 def test_sikesal_record_maps_to_lapor_category_agency_and_status() -> None:
     t = SIKESAL.apply(raw_sikesal(7, kategori="sampah", status="diproses"))
-    assert (t.kategori, t.instansi) == ("Lingkungan Hidup dan Kehutanan", "DLH-KOTA-JAMBI")
+    # The topic by its LAPOR! id (mappings/lapor_topics.yaml), its name beside it.
+    assert (t.kategori, t.kategori_nama, t.instansi) == (
+        "2", "Lingkungan Hidup dan Kehutanan", "DLH-KOTA-JAMBI")
     assert t.status == LaporStatus.tindak_lanjut and t.source_status == "diproses"
     assert t.source_id == "SKL-000007" and t.sla_class == "penting"
     assert t.pelapor is not None and t.pelapor.nik == NIK

@@ -15,8 +15,8 @@ def test_open311_mapping_routes_exactly_the_services_the_cities_expose() -> None
     routed = mappings["open311"].category.map
     assert set(routed) == set(catalog.services)
     for code, service in catalog.services.items():
-        assert (routed[code].kategori, routed[code].instansi) == (service.kategori,
-                                                                  service.instansi)
+        assert (routed[code].kategori, routed[code].kategori_nama, routed[code].instansi) == (
+            service.topic_id, service.kategori, service.instansi)
 
 
 def test_every_route_of_a_city_is_one_service_of_its_jurisdiction() -> None:
@@ -28,8 +28,8 @@ def test_every_route_of_a_city_is_one_service_of_its_jurisdiction() -> None:
         juris = catalog.jurisdiction_of_channel(name)
         assert juris is not None and catalog.find(mapping.city.kode_kabkota) is juris
         for key, target in mapping.category.map.items():
-            service = juris.services[service_code(target)]
+            service = juris.services[service_code(target, juris.id)]
             assert key in service.keywords
     jambi = catalog.find("kota-jambi")
     assert jambi is not None and len(jambi.services) == len(
-        {service_code(t) for t in mappings["sikesal"].category.map.values()})
+        {service_code(t, jambi.id) for t in mappings["sikesal"].category.map.values()})

@@ -47,7 +47,7 @@ async def test_a_request_reaches_lapor_exactly_once_however_often_it_is_posted(
     [report] = _open311_reports(sandbox)
     assert report["ref_eksternal"] == token
     assert (report["instansi_tujuan"], report["kategori"]) == (
-        "DLH-KOTA-JAMBI", "Lingkungan Hidup dan Kehutanan")
+        "DLH-KOTA-JAMBI", "2")  # the topic's LAPOR! id
     assert report["pelapor"]["nik"] == NIK  # identity goes to LAPOR!, and only there
     resolved = (await client.get(f"tokens/{token}.xml", params={"jurisdiction_id": JURIS}))
     with Session(hub.engine) as session:

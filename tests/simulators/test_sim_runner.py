@@ -7,7 +7,7 @@ from simulators import lapor
 from simulators.runner import SimulatorSettings, build_apps, running
 
 REPORT = {"judul": "Lampu jalan mati", "isi": "Gelap.", "klasifikasi": "pengaduan",
-          "kategori": "Infrastruktur", "instansi_tujuan": "DISHUB-1571", "anonim": True,
+          "kategori": "1", "instansi_tujuan": "DISHUB-1571", "anonim": True,
           "sumber": "SIKESAL", "ref_eksternal": "SKL-000009"}
 LOGIN = {"USER_ID": "hub", "PASSWORD": "sandbox-dukcapil-pass", "IP_USER": "127.0.0.1"}
 
