@@ -26,7 +26,7 @@ async def sim() -> AsyncIterator[tuple[httpx.AsyncBaseTransport, httpx.AsyncClie
 
 def _report(i: int, instansi: str) -> LaporReportIn:
     return LaporReportIn(judul=f"Laporan {i}", isi=f"Isi laporan {i}", klasifikasi="pengaduan",
-                         kategori="Infrastruktur", instansi_tujuan=instansi,
+                         kategori="1", instansi_tujuan=instansi,
                          pelapor=LaporPelapor(nama="Siti Aminah", nik="1571014507900001"),
                          sumber="SIKESAL", ref_eksternal=f"SKL-{i:06d}")
 
@@ -53,7 +53,7 @@ async def test_search_pages_through_a_window_oldest_first_without_reporters(sim:
 @pytest.mark.parametrize("params", [
     {"sejak": "2026-11-20T08:00:00", "sampai": "2026-11-21T08:00:00+07:00"},
     {"sejak": "2026-11-20T08:00:00+07:00", "sampai": "2026-11-21T08:00:00+07:00",
-     "cursor": "2026-11-20T08:00:00|LPR00000001"},
+     "cursor": "2026-11-20T08:00:00|4100001"},
     {"sejak": "2026-11-20T08:00:00+07:00", "sampai": "2026-11-21T08:00:00+07:00",
      "cursor": "nonsense"},
 ])
