@@ -230,3 +230,19 @@ async def test_two_tickets_wanting_one_report(sandbox: Sandbox, sqlite_url: str,
         assert tracking_id in quarantined[second].detail
         assert "another ticket" in quarantined[second].detail
     assert _posts(sandbox).get(SUMBER, 0) == 0
+
+
+async def test_an_adapter_that_can_neither_look_up_nor_search_quarantines_instead_of_filing(
+        sandbox: Sandbox, sqlite_url: str) -> None:
+    sandbox.seed("sambat", 6, 58)
+    base = sandbox.settings(sqlite_url).lapor
+    lapor = base.model_copy(update={"adapter": "legacy_xml",
+                                    "legacy_base_url": sandbox.endpoints["lapor"].root})
+    hub = sandbox.hub(sqlite_url, lapor=lapor)
+    hub.settings.sambat.filed_by = "city"
+    summary = await sync(hub, ["sambat"])
+    assert _posts(sandbox).get(SUMBER, 0) == 0 and sandbox.lapor_reports() == []
+    parked = _quarantine(hub)
+    assert len(parked) == 6 == summary.channels["sambat"].not_found
+    assert {q.reason for q in parked.values()} == {"adoption_unavailable"}
+    assert all("legacy_xml cannot search" in q.detail for q in parked.values())
