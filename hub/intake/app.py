@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from hub.intake.body import BodyRejected, check_content_type, parse_body, read_bounded
-from hub.intake.store import quarantine_event, store_event
+from hub.ledger.inbound import quarantine_event, store_event
 from hub.open311.routes import create_router as open311_router
 from hub.sync.pipeline import Hub
 

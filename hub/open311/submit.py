@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from hub.ledger.ingest import QuarantineEntry, add_quarantine
+from hub.ledger import inbound
 from hub.ledger.tables import InboundEventRow, TicketRow
 from hub.mapping.validation import RawValidator
 from hub.open311.catalog import CHANNEL, Jurisdiction
@@ -99,23 +98,11 @@ def build_record(form: Mapping[str, str], juris: Jurisdiction, token: str, key_i
 def store_event(engine: Engine, token: str, record: dict[str, Any]
                 ) -> Literal["accepted", "duplicate"]:
     """Stored before the answer, once per token (the same rule as the 112 intake's events)."""
-    row = InboundEventRow(channel=CHANNEL, event_id=token,
-                          payload=json.dumps(record, ensure_ascii=False))
-    with Session(engine) as session:
-        session.add(row)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return "duplicate"
-    return "accepted"
+    return inbound.store_event(engine, CHANNEL, token, record)
 
 
 def quarantine_event(engine: Engine, reason: str, detail: str, record: dict[str, Any]) -> None:
-    entry = QuarantineEntry(CHANNEL, record.get("token"), None, "intake", reason, detail, record)
-    with Session(engine) as session:
-        add_quarantine(session, [entry], run_id=None)
-        session.commit()
+    inbound.quarantine_event(engine, CHANNEL, reason, detail, record, source_id=record.get("token"))
 
 
 def lookup_token(engine: Engine, juris: Jurisdiction, token: str) -> tuple[bool, int | None]:

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
-from hub.intake.store import quarantine_event
+from hub.ledger.inbound import quarantine_event
 from hub.ledger.tables import QuarantineRow
 from hub.sync.pipeline import Hub, sync
 from hub.sync.quarantine import list_entries, replay_by_reason, show_entry

@@ -1,4 +1,5 @@
-"""Durable, idempotent storage of pushed events (the 112 source reads them back)."""
+"""Pushed channels' inbound events (the 112 intake, Open311 submissions): stored once per id before
+the sender gets its answer, or quarantined with the reason; the pull reads them from here."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ def store_event(engine: Engine, channel: str, event_id: str,
 
 
 def quarantine_event(engine: Engine, channel: str, reason: str, detail: str, raw: Any,
-                     schema_path: str | None = None) -> None:
+                     schema_path: str | None = None, source_id: str | None = None) -> None:
     """A pushed body the intake cannot accept is kept for replay, not thrown away."""
-    entry = QuarantineEntry(channel, None, None, "intake", reason, detail, raw, schema_path)
+    entry = QuarantineEntry(channel, source_id, None, "intake", reason, detail, raw, schema_path)
     with Session(engine) as session:
         add_quarantine(session, [entry], run_id=None)
         session.commit()
