@@ -198,8 +198,12 @@ class BaseClient:
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
+        form: Mapping[str, str] | None = None,
     ) -> T:
-        """Send ``method path`` (a template filled from ``path_params``), retrying per policy."""
+        """Send ``method path`` (a template filled from ``path_params``), retrying per policy.
+
+        ``json`` is sent as a JSON body, ``form`` as ``application/x-www-form-urlencoded`` fields
+        (systems built on plain PHP scripts read ``$_POST``)."""
         call = Call(self.system, method, path)
         url = self._url(path, path_params)
         query = {k: str(v) for k, v in (params or {}).items() if v is not None}
@@ -213,7 +217,7 @@ class BaseClient:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(call, url, query, json, idempotent, parse)
+                return await self._attempt(call, url, query, json, idempotent, parse, form)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _absolute(self, path: str) -> httpx.URL:
@@ -240,10 +244,11 @@ class BaseClient:
         body: Any,
         idempotent: bool,
         parse: Callable[[httpx.Response, Call], T],
+        form: Mapping[str, str] | None = None,
     ) -> T:
         try:
             response = await self._client.request(call.method, url, params=query or None,
-                                                  json=body)
+                                                  json=body, data=form)
         except (httpx.RequestError, aiohttp.ClientError) as exc:
             raise transport_error(call, exc, idempotent) from exc
         if response.is_success:
