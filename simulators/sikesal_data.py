@@ -141,7 +141,10 @@ def make_records(n: int, seed: int, bad_rate: float, anchor: datetime) -> list[d
                  "hari": rng.randint(2, 14), "cm": rng.choice((20, 30, 40, 50, 70)),
                  "rt": f"{rng.randint(1, 30):02d}", "meter": rng.choice((20, 50, 100, 200))}
         judul, isi = (t.format(**words) for t in rng.choice(_TEMPLATES[kind]))
-        who_index = rng.randrange(len(pool))
+        # Some citizens report again (the same account, the same NIK).
+        regulars = [r["id_user"] - 1000 for r in records[-200:]]
+        who_index = (rng.choice(regulars) if regulars and rng.random() < 0.15
+                     else rng.randrange(len(pool)))
         who = pool[who_index]
         nik = unknown_nik(KODE_KOTA_JAMBI, rng) if rng.random() < 0.03 else who.nik
         status = rng.choices(STATUSES, weights=_STATUS_WEIGHTS)[0]
