@@ -97,8 +97,8 @@ def _write(tmp_path: Path, body: str) -> Path:
 
 def test_broken_mapping_file_fails_with_file_line_and_expectation(tmp_path: Path) -> None:
     good = (PROJECT_ROOT / "mappings" / "sikesal.yaml").read_text(encoding="utf-8")
-    broken = good.replace("    selesai: selesai\n  from_lapor:", "    selesai: closed\n  from_lapor:",
-                          1)
+    broken = good.replace("    selesai: selesai\n  from_lapor:",
+                          "    selesai: closed\n  from_lapor:", 1)
     path = _write(tmp_path, broken)
     with pytest.raises(MappingFileError) as err:
         load_mapping(path, SCHEMAS / "mapping.schema.json")
