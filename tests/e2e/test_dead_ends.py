@@ -20,7 +20,7 @@ from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
 
-POISON = "SKL-000001"  # the first claimed: were it blocking, everything behind it would wait
+POISON = "1"  # Sikesal's first id_laporan, the first claimed: were it blocking, everything behind it would wait
 
 
 class RefusesOne(httpx.AsyncBaseTransport):
