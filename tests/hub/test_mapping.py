@@ -35,6 +35,17 @@ def test_sikesal_row_maps_to_lapor_category_agency_and_status() -> None:
     assert SIKESAL.apply(raw_sikesal(1, id_masalah=5)).sla_class == "darurat"
 
 
+def test_anonymous_record_carries_no_identity_even_if_channel_sent_one() -> None:
+    # Open311 is the channel whose reporters choose anonymity (Sikesal's are all named).
+    t = MAPPINGS["open311"].apply({
+        "token": "o311-" + "cd" * 16, "versi": 1, "jurisdiction_id": "kota-jambi",
+        "service_code": "dishub-kota-jambi--infrastruktur", "status": "open",
+        "description": "Lampu mati.", "judul": "Lampu mati",
+        "requested_datetime": "2026-11-20T08:00:00+07:00", "anonim": True, "rahasia": False,
+        "nama": NAME, "nik": NIK, "phone": PHONE, "email": None})
+    assert t.anonim and t.pelapor is None
+
+
 def test_naive_sikesal_times_are_read_as_wib() -> None:
     t = SIKESAL.apply(raw_sikesal(1, tanggal_lapor="2026-11-20 08:15:00"))
     assert t.dibuat.isoformat() == "2026-11-20T08:15:00+07:00"
