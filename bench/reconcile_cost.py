@@ -2,8 +2,9 @@
 
 The ledger is filled directly (100,000 sent tickets with their sync state, in agreement); LAPOR!
 and Sikesal simulators run in their own process and are seeded with the same 100,000 reports
-and records. Each round moves ``n`` reports in LAPOR! (its admins verify them), then times one
-reconcile round (no channel pulls, no SIASN), which must carry each change to Sikesal. Beside it,
+and rows. Each round moves ``n`` reports in LAPOR! to ``tindak_lanjut`` (the agency followed up),
+then times one reconcile round (no channel pulls, no SIASN), which must carry each change to
+Sikesal through its answer script. Beside it,
 the raw limit measured in the same run: reading the same feed pages with the hub's client alone.
 
     .venv/bin/python bench/reconcile_cost.py [--tickets 100000] [--database-url sqlite:///...]
@@ -46,13 +47,13 @@ def fill_ledger(engine: Engine, n: int) -> None:
         for start in range(1, n + 1, CHUNK):
             ids = range(start, min(n, start + CHUNK - 1) + 1)
             session.execute(insert(TicketRow), [
-                {"id": i, "channel": "sikesal", "source_id": f"SKL-{i:06d}",
+                {"id": i, "channel": "sikesal", "source_id": str(i),
                  "source_version": f"{1:020d}", "content_hash": "", "payload": payload,
                  "raw": "{}", "state": SendState.sent, "tracking_id": f"LPR{i:08d}",
                  "next_attempt_at": now, "created_at": now, "updated_at": now, "sent_at": now}
                 for i in ids])
             session.execute(insert(SyncStateRow), [
-                {"ticket_id": i, "channel": "sikesal", "source_id": f"SKL-{i:06d}",
+                {"ticket_id": i, "channel": "sikesal", "source_id": str(i),
                  "tracking_id": f"LPR{i:08d}", "instansi": "DPUPR-KOTA-JAMBI",
                  "lapor_status": "belum_terverifikasi", "channel_status": "baru",
                  "channel_version": f"{1:020d}", "agreed": "belum_terverifikasi",
@@ -105,8 +106,9 @@ def main() -> None:
         hub = Hub.from_settings(settings, engine=engine)
         feed_at = args.tickets
         for n in args.changes:
-            httpx.post(f"{root_of(urls['lapor'])}/_sim/advance", json={"n": n},
-                       timeout=600).raise_for_status()
+            # The agency follows up in LAPOR!: Sikesal's row gets the answer (``tanggapan``).
+            httpx.post(f"{root_of(urls['lapor'])}/_sim/advance",
+                       json={"n": n, "to": "tindak_lanjut"}, timeout=600).raise_for_status()
             raw_s, raw_n = asyncio.run(raw_feed_read(hub, f"{feed_at:012d}"))
             started = time.perf_counter()
             summary = asyncio.run(reconcile(hub, pull_channels=False, officers=False))

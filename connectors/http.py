@@ -236,7 +236,8 @@ class BaseClient:
         """Send ``method path`` (a template filled from ``path_params``), retrying per policy.
 
         The body is ``json`` (any JSON value, or a pydantic model, encoded by pydantic itself),
-        raw ``content`` (with its ``headers``) or a form (``data``).
+        raw ``content`` (with its ``headers``) or ``data``, sent as
+        ``application/x-www-form-urlencoded`` fields (plain PHP scripts read ``$_POST``).
         """
         call = Call(self.system, method, path)
         url = self._url(path, path_params)

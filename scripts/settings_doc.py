@@ -45,6 +45,11 @@ DOCS = {
     "intake.max_json_depth": "deepest JSON nesting the intake accepts (400 beyond)",
     "intake.body_bytes": 'per-channel body limit, JSON `{"call112": …}`',
     "intake.max_body_bytes": "largest body the intake stores (413 above it)",
+    "sikesal.rescan_ids": "ids below the highest seen that every run re-reads for changes "
+                          "(Sikesal has no updated-at column; a change to an older row is seen "
+                          "after a `cursor reset`)",
+    "sikesal.id_user": "the Sikesal account (`user.id_user`) the hub answers as "
+                       "(write-back of LAPOR!'s status and follow-ups)",
     "siasn.sso_token": "a pre-issued SSO access token instead of the password grant (secret)",
     "siasn.sso_password": "SSO operator password (secret)",
     "siasn.sso_username": "SSO operator account (an operator's NIP)",

@@ -1,45 +1,36 @@
-"""Sikesal (Kota Jambi) sandbox at ``/api/v1``: keyset-paged complaints that change while read.
+"""Sikesal (Kota Jambi) sandbox: the ``laporan`` table as a read-only export, and the answer script.
 
-Paging is keyset on ``(diperbarui_pada, id)``; the opaque cursor carries the last key served plus
-the ids the duplicate fault wants to serve again on the next page. A record updated while a client
-pages gets a later key, so it moves behind the cursor and is served again: nothing is lost.
+The export (``GET /api/v1/laporan``, **assumed**: Jambi publishes no API) pages by the
+auto-increment ``id_laporan``: ``after`` the last id read, ``limit`` rows. Ids never change, so a
+row that changes while a client pages is never skipped or moved; the client sees the change when it
+reads that row again. There is no updated-at column, as in the real table.
+
+The answer script (``POST /api/v1/tanggapan``) mirrors the public PHP backend: form fields,
+``id_user`` as a parameter instead of a token, ``{"success": 1, "message": "…"}``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
-import json
 import threading
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
 from simulators.admin import SeedRequest, sandbox_app
 from simulators.auth import bearer_auth
-from simulators.clock import WIB, LogicalClock, iso
+from simulators.clock import LogicalClock
 from simulators.faults import FaultInjector
-from simulators.sikesal_data import make_records
+from simulators.sikesal_data import STATUSES, answer, make_records, respond
 
 DEFAULT_TOKEN = "sandbox-sikesal-token"  # noqa: S105 - sandbox credential, documented in the contract
-Key = tuple[datetime, str]
 Record = dict[str, Any]
-_CHURN_NEXT = {"baru": ("diproses",), "diproses": ("selesai", "selesai", "selesai", "ditolak")}
-
-
-class PatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["baru", "diproses", "selesai", "ditolak"]
-    catatan: str | None = None
+_CHURN_NEXT = {"baru": "tanggapan", "tanggapan": "selesai"}
 
 
 class SikesalStore:
-    """Records by id and their keys in ascending ``(diperbarui_pada, id)`` order."""
+    """Rows by ``id_laporan`` (ascending, as the table's primary key orders them)."""
 
     def __init__(self, clock: LogicalClock, faults: FaultInjector) -> None:
         self.clock = clock
@@ -49,124 +40,99 @@ class SikesalStore:
 
     def reset(self) -> None:
         with self._lock:
-            self._records: dict[str, Record] = {}
-            self._order: list[Key] = []
-            self._notes: dict[str, list[str]] = {}
+            self._records: dict[int, Record] = {}
+            self._ids: list[int] = []
+            self._answers: list[dict[str, Any]] = []
 
     def seed(self, request: SeedRequest) -> int:
         records = make_records(request.n, request.seed, request.bad_rate, self.clock.peek())
         with self._lock:
-            self._records = {r["id"]: r for r in records}
-            self._order = sorted(_key(r) for r in records)
-            self._notes = {}
-            if self._order:
-                self.clock.observe(self._order[-1][0])
+            self._records = {r["id_laporan"]: r for r in records}
+            self._ids = sorted(self._records)
+            self._answers = []
         return len(records)
 
     def state(self) -> dict[str, Any]:
         with self._lock:
-            records = [dict(self._records[i]) for _, i in self._order]
-            notes = {k: list(v) for k, v in self._notes.items()}
-        return {"records": records, "count": len(records), "catatan": notes}
+            records = [dict(self._records[i]) for i in self._ids]
+            answers = [dict(a) for a in self._answers]
+        return {"records": records, "count": len(records), "tanggapan": answers}
 
-    def page(self, since: datetime | None, after: Key | None, again: list[str],
-             limit: int) -> tuple[list[Record], str | None]:
+    def page(self, after: int, limit: int) -> tuple[list[Record], int, bool]:
         with self._lock:
-            start = bisect.bisect_left(self._order, (since, "")) if since else 0
-            if after is not None:
-                start = max(start, bisect.bisect_right(self._order, after))
-            # Leave room for at least one new record, or a page of duplicates would never advance.
-            dups = [dict(self._records[i]) for i in again if i in self._records][: limit - 1]
-            room = limit - len(dups)
-            keys = self._order[start:start + room]
-            fresh = [dict(self._records[i]) for _, i in keys]
-            more = start + room < len(self._order)
-            cursor = None
-            if more and keys:
-                repeat = self.faults.pick_duplicates([i for _, i in keys], cap=max(1, limit // 4))
-                cursor = encode_cursor(keys[-1], repeat)
-        return dups + fresh, cursor
+            start = bisect.bisect_right(self._ids, after)
+            fresh = self._ids[start:start + limit]
+            # Duplicates: rows of the previous page (just below ``after``) served again.
+            before = self._ids[max(0, start - limit):start]
+            again = self.faults.pick_duplicates([str(i) for i in before], cap=max(1, limit // 4))
+            rows = [dict(self._records[int(i)]) for i in again]
+            rows += [dict(self._records[i]) for i in fresh]
+            last = fresh[-1] if fresh else after
+            more = start + limit < len(self._ids)
+        return rows, last, more
 
     def churn(self, count: int) -> None:
-        """``count`` random records get a new version, as officers work while a client pages."""
+        """``count`` random rows move on, as OPD officers answer while a client pages."""
         with self._lock:
-            for _, rid in self.faults.sample(self._order, count):
+            for rid in self.faults.sample(self._ids, count):
                 record = self._records[rid]
-                options = _CHURN_NEXT.get(record["status"])
-                status = self.faults.choice(options) if options else record["status"]
-                self._update(record, status)
+                record["view"] += 1
+                status = _CHURN_NEXT.get(record["status_laporan"])
+                if status is not None:
+                    respond(record, status, answer(record["id_masalah"], status),
+                            self.clock.now())
 
-    def patch(self, rid: str, change: PatchIn) -> Record | None:
+    def answer(self, rid: int, status: str | None, tanggapan: str | None,
+               id_user: int) -> bool:
         with self._lock:
             record = self._records.get(rid)
             if record is None:
-                return None
-            self._update(record, change.status)
-            if change.catatan:
-                self._notes.setdefault(rid, []).append(change.catatan)
-            return dict(record)
-
-    def _update(self, record: Record, status: str) -> None:
-        old = _key(record)
-        del self._order[bisect.bisect_left(self._order, old)]
-        record["status"] = status
-        record["versi"] += 1
-        record["diperbarui_pada"] = iso(self.clock.now())
-        # The clock only moves forward, so the new key always belongs at the end.
-        self._order.append(_key(record))
+                return False
+            respond(record, status or record["status_laporan"], tanggapan, self.clock.now())
+            self._answers.append({"id_laporan": rid, "id_user": id_user,
+                                  "status_laporan": record["status_laporan"],
+                                  "tanggapan_dinas": tanggapan})
+            return True
 
 
-def _key(record: Record) -> Key:
-    return datetime.fromisoformat(record["diperbarui_pada"]), record["id"]
+def _reply(success: int, message: str) -> JSONResponse:
+    # The PHP scripts answer 200 either way; ``success`` says what happened.
+    return JSONResponse({"success": success, "message": message})
 
 
-def encode_cursor(key: Key, again: list[str]) -> str:
-    raw = json.dumps({"t": iso(key[0]), "i": key[1], "d": again}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[Key, list[str]]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        key = (datetime.fromisoformat(raw["t"]), str(raw["i"]))
-        again = [str(i) for i in raw["d"]]
-    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise HTTPException(status_code=422, detail="invalid cursor") from exc
-    return key, again
-
-
-def parse_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        # A hand-built URL turns "+07:00" into " 07:00"; accept it rather than silently shift.
-        stamp = datetime.fromisoformat(value.replace(" ", "+"))
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail="invalid updated_since") from exc
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=WIB)
-
-
-def api_router(store: SikesalStore, faults: FaultInjector, token: str) -> APIRouter:
+def export_router(store: SikesalStore, faults: FaultInjector, token: str) -> APIRouter:
     router = APIRouter(prefix="/api/v1",
                        dependencies=[Depends(bearer_auth(token)), Depends(faults.request_faults)])
 
-    @router.get("/pengaduan")
-    async def list_pengaduan(updated_since: str | None = None, cursor: str | None = None,
-                             limit: int = Query(default=100, ge=1, le=500)) -> Response:
-        since = parse_since(updated_since)
-        after, again = decode_cursor(cursor) if cursor else (None, [])
-        records, next_cursor = store.page(since, after, again, limit)
+    @router.get("/laporan")
+    async def list_laporan(after: int = Query(default=0, ge=0, le=2**63 - 1),
+                           limit: int = Query(default=100, ge=1, le=500)) -> Response:
+        records, last_id, more = store.page(after, limit)
         if faults.config.churn_per_page:
             store.churn(faults.config.churn_per_page)
-        payload = {"data": faults.corrupt_page(records), "next_cursor": next_cursor}
+        payload = {"data": faults.corrupt_page(records), "last_id": last_id, "more": more}
         return faults.truncated(payload) or JSONResponse(payload)
 
-    @router.patch("/pengaduan/{rid}")
-    async def patch_pengaduan(rid: str, change: PatchIn) -> Record:
-        record = store.patch(rid, change)
-        if record is None:
-            raise HTTPException(status_code=404, detail="pengaduan tidak ditemukan")
-        return record
+    return router
+
+
+def answer_router(store: SikesalStore, faults: FaultInjector) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", dependencies=[Depends(faults.request_faults)])
+
+    @router.post("/tanggapan")
+    async def tanggapan(id_user: Annotated[str, Form()] = "",
+                        id_laporan: Annotated[str, Form()] = "",
+                        status_laporan: Annotated[str | None, Form()] = None,
+                        tanggapan_dinas: Annotated[str | None, Form()] = None) -> JSONResponse:
+        if not id_user.isdigit() or not id_laporan.isdigit():
+            return _reply(0, "Data tidak lengkap")
+        if status_laporan is not None and status_laporan not in STATUSES:
+            return _reply(0, "Status laporan tidak valid")
+        if tanggapan_dinas is not None and not tanggapan_dinas.strip():
+            return _reply(0, "Tanggapan tidak boleh kosong")
+        if not store.answer(int(id_laporan), status_laporan, tanggapan_dinas, int(id_user)):
+            return _reply(0, "Laporan tidak ditemukan")
+        return _reply(1, "Tanggapan berhasil dikirim")
 
     return router
 
@@ -175,4 +141,4 @@ def create_app(token: str = DEFAULT_TOKEN, clock: LogicalClock | None = None) ->
     faults = FaultInjector()
     store = SikesalStore(clock or LogicalClock(), faults)
     return sandbox_app("Sikesal (Kota Jambi) sandbox", store, faults,
-                       api_router(store, faults, token))
+                       export_router(store, faults, token), answer_router(store, faults))

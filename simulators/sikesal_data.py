@@ -1,22 +1,41 @@
-"""Deterministic Sikesal (Kota Jambi) complaints: realistic Indonesian text per kategori."""
+"""Deterministic rows of Sikesal's (Kota Jambi) ``laporan`` table, as an export would serve them.
+
+Columns and values follow the public PHP/MySQL backend (``../shared/design/external-systems.md``
+4.1): integer ids, ``status_laporan`` ``baru``/``tanggapan``/``selesai``, naive WIB timestamps
+``YYYY-MM-DD HH:MM:SS``, NULL for what is not there yet. ``nik``/``nama_pelapor`` (from ``user``)
+and ``kelurahan``/``kecamatan`` (from ``lokasi`` and its ``id_induk``) are joined in, as an export
+view would (assumed). The ``masalah`` ids below are the sandbox's own table.
+"""
 
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulators.clock import iso
+from simulators.clock import WIB
 from simulators.kelurahan import kelurahan_of
-from simulators.population import city, invalid_nik, residents, unknown_nik
+from simulators.population import city, invalid_nik, phone, residents, unknown_nik
 
 KODE_KOTA_JAMBI = "1571"
-STATUSES = ("baru", "diproses", "selesai", "ditolak")
-_STATUS_WEIGHTS = (40, 30, 25, 5)
-_VERSI = {"baru": 1, "diproses": 2, "selesai": 3, "ditolak": 3}
-_KATEGORI_WEIGHTS = {"jalan": 25, "lampu_jalan": 15, "drainase": 15, "sampah": 20, "banjir": 10,
-                     "pohon_tumbang": 5, "parkir_liar": 10}
-_URGENT = frozenset({"banjir", "pohon_tumbang"})
+STATUSES = ("baru", "tanggapan", "selesai")
+_STATUS_WEIGHTS = (45, 30, 25)
+STAMP = "%Y-%m-%d %H:%M:%S"
+# masalah.id_masalah → (masalah, kind of complaint, kantor_dinas): the sandbox's problem types.
+MASALAH: dict[int, tuple[str, str, str]] = {
+    1: ("Jalan Rusak", "jalan", "Dinas PUPR"),
+    2: ("Lampu Jalan / PJU Mati", "lampu_jalan", "Dinas Perhubungan"),
+    3: ("Drainase Tersumbat", "drainase", "Dinas PUPR"),
+    4: ("Sampah", "sampah", "Dinas Lingkungan Hidup"),
+    5: ("Banjir / Genangan", "banjir", "BPBD"),
+    6: ("Pohon Tumbang", "pohon_tumbang", "Dinas Lingkungan Hidup"),
+    7: ("Parkir Liar", "parkir_liar", "Dinas Perhubungan"),
+}
+UNKNOWN_MASALAH = 99  # a problem type added in Sikesal that the hub's mapping does not know
+_MASALAH_WEIGHTS = {1: 25, 2: 15, 3: 15, 4: 20, 5: 10, 6: 5, 7: 10}
+_SARAN = ("Mohon segera ditindaklanjuti.", "Sebaiknya dicek langsung ke lokasi.",
+          "Mohon dijadwalkan perbaikan rutin.", "Perlu pengawasan petugas secara berkala.")
 _STREETS = ("Jl. Sultan Thaha", "Jl. Gatot Subroto", "Jl. Hayam Wuruk", "Jl. Jenderal Sudirman",
             "Jl. Kapten Pattimura", "Jl. Sumantri Brojonegoro", "Jl. Kol. Abunjani",
             "Jl. Slamet Riyadi", "Jl. Orang Kayo Hitam", "Jl. M.H. Thamrin", "Jl. Lingkar Selatan",
@@ -81,74 +100,106 @@ _TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _jenis(kategori: str, rng: random.Random) -> str:
-    weights = (50, 35, 15) if kategori in _URGENT else (5, 35, 60)
-    return rng.choices(("darurat", "penting", "biasa"), weights=weights)[0]
+def stamp(moment: datetime) -> str:
+    """A naive WIB timestamp as the PHP backend writes it (``date('Y-m-d H:i:s')`` at UTC+7)."""
+    return moment.astimezone(WIB).strftime(STAMP)
+
+
+def answer(masalah: int, kind: str = "tanggapan") -> str:
+    dinas = MASALAH.get(masalah, ("", "", "Pemerintah Kota Jambi"))[2]
+    if kind == "selesai":
+        return f"Laporan telah ditindaklanjuti dan selesai dikerjakan oleh {dinas}. Terima kasih."
+    return (f"Terima kasih atas laporannya. {dinas} telah menerima laporan ini dan akan "
+            "menurunkan petugas ke lokasi.")
+
+
+def lokasi_ids(kecamatan: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """``lokasi`` ids: each kecamatan ``100·k``, its kelurahan ``100·k + j`` (``id_induk`` = k)."""
+    ids: dict[tuple[str, str], int] = {}
+    for k, (_, nama_kec) in enumerate(kecamatan, start=1):
+        for j, kel in enumerate(kelurahan_of(nama_kec), start=1):
+            ids[(nama_kec, kel)] = 100 * k + j
+    return ids
 
 
 def make_records(n: int, seed: int, bad_rate: float, anchor: datetime) -> list[dict[str, Any]]:
-    """``n`` complaints dated in the 30 days before ``anchor``; ``bad_rate`` of them invalid."""
+    """``n`` rows dated in the 30 days before ``anchor``, ids in filing order; ``bad_rate`` of
+    them invalid at the source."""
     rng = random.Random(f"sikesal:{seed}")
     pool = residents(KODE_KOTA_JAMBI, seed)
-    kecamatan = city(KODE_KOTA_JAMBI).kecamatan
+    kecamatan = list(city(KODE_KOTA_JAMBI).kecamatan)
+    lokasi = lokasi_ids(kecamatan)
+    filed = sorted(anchor - timedelta(seconds=rng.uniform(3600, 30 * 86400)) for _ in range(n))
     records: list[dict[str, Any]] = []
-    for i in range(1, n + 1):
-        kategori = rng.choices(list(_KATEGORI_WEIGHTS), weights=list(_KATEGORI_WEIGHTS.values()))[0]
+    for i, lapor in enumerate(filed, start=1):
+        masalah = rng.choices(list(_MASALAH_WEIGHTS), weights=list(_MASALAH_WEIGHTS.values()))[0]
+        kind = MASALAH[masalah][1]
         _, nama_kec = rng.choice(kecamatan)
         kel = rng.choice(kelurahan_of(nama_kec))
         jalan = rng.choice(_STREETS)
         words = {"jalan": jalan, "kel": kel, "patokan": rng.choice(_LANDMARKS),
                  "hari": rng.randint(2, 14), "cm": rng.choice((20, 30, 40, 50, 70)),
                  "rt": f"{rng.randint(1, 30):02d}", "meter": rng.choice((20, 50, 100, 200))}
-        judul, isi = (t.format(**words) for t in rng.choice(_TEMPLATES[kategori]))
-        anonim = rng.random() < 0.05
-        pelapor: dict[str, Any] | None = None
-        if not anonim:
-            who = rng.choice(pool)
-            nik = unknown_nik(KODE_KOTA_JAMBI, rng) if rng.random() < 0.03 else who.nik
-            pelapor = {"nama": who.nama, "nik": nik, "telepon": who.telepon}
+        judul, isi = (t.format(**words) for t in rng.choice(_TEMPLATES[kind]))
+        # Some citizens report again (the same account, the same NIK).
+        regulars = [r["id_user"] - 1000 for r in records[-200:]]
+        who_index = (rng.choice(regulars) if regulars and rng.random() < 0.15
+                     else rng.randrange(len(pool)))
+        who = pool[who_index]
+        nik = unknown_nik(KODE_KOTA_JAMBI, rng) if rng.random() < 0.03 else who.nik
         status = rng.choices(STATUSES, weights=_STATUS_WEIGHTS)[0]
-        dibuat = anchor - timedelta(seconds=rng.uniform(3600, 30 * 86400))
-        diperbarui = dibuat
-        for _ in range(_VERSI[status] - 1):
-            diperbarui += timedelta(seconds=rng.uniform(600, 2 * 86400))
-        diperbarui = min(diperbarui, anchor - timedelta(seconds=1))
+        age_h = (anchor - lapor).total_seconds() / 3600
+        gps = rng.random() >= 0.05
         record: dict[str, Any] = {
-            "id": f"SKL-{i:06d}", "versi": _VERSI[status], "judul": judul, "isi": isi,
-            "kategori": kategori, "jenis": _jenis(kategori, rng), "status": status,
-            "anonim": anonim, "rahasia": rng.random() < 0.03, "pelapor": pelapor,
-            "lokasi": {"alamat": f"{jalan}, RT {words['rt']}", "kelurahan": kel,
-                       "kecamatan": nama_kec, "lat": round(rng.uniform(-1.66, -1.58), 6),
-                       "lng": round(rng.uniform(103.56, 103.66), 6)},
-            "foto": [f"https://sikesal.jambikota.go.id/foto/SKL-{i:06d}-{k}.jpg"
-                     for k in range(rng.choice((0, 1, 1, 2, 3)))],
-            "dibuat_pada": dibuat, "diperbarui_pada": diperbarui,
+            "id_laporan": i, "id_user": 1000 + who_index, "id_masalah": masalah,
+            "id_lokasi": lokasi[(nama_kec, kel)], "judul": judul, "isi_laporan": isi,
+            "saran_laporan": rng.choice(_SARAN) if rng.random() < 0.4 else "",
+            "tanggapan_dinas": None,
+            "jenis_pengiriman": "sikesal" if rng.random() < 0.92 else "website",
+            "telp_pelapor": who.telepon if rng.random() < 0.9 else phone(rng),
+            "tanggal_lapor": stamp(lapor), "tanggal_selesai": None,
+            "lat": round(rng.uniform(-1.66, -1.58), 6) if gps else None,
+            "lng": round(rng.uniform(103.56, 103.66), 6) if gps else None,
+            "alamat": f"{jalan}, RT {words['rt']}",
+            "foto_laporan": f"{lapor:%Y%m%d%H%M%S}_{i}.jpg" if rng.random() < 0.8 else "",
+            "foto_selesai": None, "status_laporan": "baru", "rating": None,
+            "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "view": rng.randint(0, 40),
+            # Escalation while nobody answers: 24 h to the head of office, 48 h to the city.
+            "timer": 0 if status != "baru" or age_h < 24 else (1 if age_h < 48 else 2),
+            "nik": nik, "nama_pelapor": who.nama,
+            "kelurahan": kel, "kecamatan": nama_kec,
         }
+        if status != "baru":
+            answered = lapor + timedelta(seconds=rng.uniform(600, min(2 * 86400, age_h * 1800)))
+            respond(record, "tanggapan", answer(masalah), answered)
+        if status == "selesai":
+            done = lapor + timedelta(seconds=rng.uniform(age_h * 1800, age_h * 3600 - 1))
+            respond(record, "selesai", answer(masalah, "selesai"), done)
+            record["rating"] = rng.choice((None, 3, 4, 5, 5))
         if rng.random() < bad_rate:
             _spoil(record, rng)
         records.append(record)
-    _make_unique(records)
-    for record in records:
-        record["dibuat_pada"] = iso(record["dibuat_pada"])
-        record["diperbarui_pada"] = iso(record["diperbarui_pada"])
     return records
+
+
+def respond(record: dict[str, Any], status: str, tanggapan: str | None, at: datetime) -> None:
+    """What the OPD's answer does to a row: status, the answer text, ``tanggal_selesai``."""
+    record["status_laporan"] = status
+    if tanggapan is not None:
+        record["tanggapan_dinas"] = tanggapan
+    if status == "selesai" and record["tanggal_selesai"] is None:
+        record["tanggal_selesai"] = stamp(at)
+        record["foto_selesai"] = f"{at:%Y%m%d%H%M%S}_{record['id_laporan']}_selesai.jpg"
+    record["timer"] = 0
 
 
 def _spoil(record: dict[str, Any], rng: random.Random) -> None:
     """Invalid at the source (unlike malformed_rate, which corrupts on the wire)."""
-    flaw = rng.choice(("nik", "kategori", "isi") if record["pelapor"] else ("kategori", "isi"))
+    flaw = rng.choice(("nik", "masalah", "isi"))
     if flaw == "nik":
-        record["pelapor"]["nik"] = invalid_nik(KODE_KOTA_JAMBI, rng)
-    elif flaw == "kategori":
-        record["kategori"] = "lainnya"
+        record["nik"] = invalid_nik(KODE_KOTA_JAMBI, rng)
+    elif flaw == "masalah":
+        record["id_masalah"] = UNKNOWN_MASALAH
     else:
-        record["isi"] = ""
-
-
-def _make_unique(records: list[dict[str, Any]]) -> None:
-    # Keyset paging needs distinct update times; a 1 µs nudge keeps dibuat <= diperbarui.
-    previous: datetime | None = None
-    for record in sorted(records, key=lambda r: (r["diperbarui_pada"], r["id"])):
-        if previous is not None and record["diperbarui_pada"] <= previous:
-            record["diperbarui_pada"] = previous + timedelta(microseconds=1)
-        previous = record["diperbarui_pada"]
+        record["isi_laporan"] = ""

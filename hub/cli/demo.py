@@ -75,13 +75,14 @@ def _two_way(console: Console, urls: dict[str, str]) -> None:
            if r["sumber"] in {"SIKESAL-JAMBI", "SAMBAT-MALANG"}][::2]
     httpx.post(f"{root_of(urls['lapor'])}/_sim/advance", json={"n": len(ids), "tracking_ids": ids},
                timeout=60).raise_for_status()
-    sikesal, token = urls["sikesal"], os.environ.get("LAPOR_HUB_SIKESAL__TOKEN", "")
+    sikesal = urls["sikesal"]
     closed = 0
     for record in httpx.get(f"{root_of(sikesal)}/_sim/state", timeout=60).json()["records"][:10]:
-        response = httpx.patch(f"{sikesal}/pengaduan/{record['id']}", timeout=30,
-                               headers={"Authorization": f"Bearer {token}"},
-                               json={"status": "selesai", "catatan": "Sudah ditangani OPD."})
-        closed += response.status_code == 200
+        # The OPD closes it in Sikesal's own app: the answer script, form fields, no token.
+        response = httpx.post(f"{sikesal}/tanggapan", timeout=30, data={
+            "id_user": "501", "id_laporan": str(record["id_laporan"]),
+            "status_laporan": "selesai", "tanggapan_dinas": "Sudah ditangani OPD."})
+        closed += response.status_code == 200 and response.json().get("success") == 1
     console.print(f"LAPOR! admins moved {len(ids)} Sikesal/Sambat reports along; "
                   f"an OPD closed {closed} Sikesal tickets")
     _reconcile(console, "round 2 (both directions)")

@@ -93,7 +93,12 @@ class ChannelSystem(HttpSystem):
 
 
 class SikesalSystem(ChannelSystem):
+    """The city's read-only export of ``laporan`` (assumed) and the OPD answer script."""
+
     base_url: str = "http://127.0.0.1:8711/api/v1"
+    # No updated-at column: every run re-reads this many of the newest ids for changed rows.
+    rescan_ids: int = Field(default=2000, ge=0)
+    id_user: str = "1"  # the Sikesal account (user.id_user) the hub answers as
 
 
 class LaksaSystem(ChannelSystem):

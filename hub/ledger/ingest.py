@@ -76,6 +76,13 @@ def entry_fingerprint(entry: QuarantineEntry) -> str:
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
 
+def next_version(row: TicketRow | None) -> str:
+    """The hub-assigned version after ``row``'s (channels versioned by content)."""
+    current = row.source_version if row is not None else ""
+    number = int(current) if current.isdigit() else 0
+    return f"{number + 1:020d}"
+
+
 def _latest_per_source(mapped: list[Mapped]) -> dict[str, Mapped]:
     latest: dict[str, Mapped] = {}
     for item in mapped:
@@ -95,8 +102,14 @@ def ingest_page(
     run_id: str | None,
     skipped: list[Skipped] | None = None,
     move_cursor: bool = True,
+    by_content: bool = False,
 ) -> IngestResult:
     """Store one page; ``move_cursor=False`` for a replay, which is no position in any feed.
+
+    ``by_content``: the channel has no versions (``version_type: content``), so each ticket's
+    ``source_version`` arrives as its record's fingerprint. A fingerprint equal to the stored one
+    is an unchanged re-read; a different one becomes the next hub-assigned version (``1, 2, …``,
+    zero-padded like an int version) in the same transaction that stores it.
 
     Two pulls of one channel may race (a manual sync beside a scheduled one): the loser of an
     insert race rolls back and stores the page again, now seeing the winner's rows as existing.
@@ -104,7 +117,8 @@ def ingest_page(
     for attempt in range(3):
         try:
             return _ingest_once(engine, channel, mapped, quarantined, resume_token=resume_token,
-                                run_id=run_id, skipped=skipped, move_cursor=move_cursor)
+                                run_id=run_id, skipped=skipped, move_cursor=move_cursor,
+                                by_content=by_content)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -121,6 +135,7 @@ def _ingest_once(
     run_id: str | None,
     skipped: list[Skipped] | None,
     move_cursor: bool,
+    by_content: bool = False,
 ) -> IngestResult:
     result = IngestResult(unchanged=len(mapped))
     latest = _latest_per_source(mapped)
@@ -139,13 +154,20 @@ def _ingest_once(
         for source_id, item in latest.items():
             ticket = item.ticket
             row = existing.get(source_id)
-            if row is not None and row.source_version >= ticket.source_version:
+            fingerprint: str | None = None
+            if by_content:
+                fingerprint = ticket.source_version
+                if row is not None and row.source_fingerprint == fingerprint:
+                    continue  # read again, unchanged
+                ticket = ticket.model_copy(update={"source_version": next_version(row)})
+            elif row is not None and row.source_version >= ticket.source_version:
                 continue  # a duplicate or a stale re-read: deduplicated by version
             result.unchanged -= 1
             payload, digest = ticket.model_dump_json(), ticket.content_hash()
             if row is None:
                 inserted.append({"channel": channel, "source_id": source_id,
                                  "source_version": ticket.source_version, "content_hash": digest,
+                                 "source_fingerprint": fingerprint,
                                  "payload": payload, "raw": _dumps(item.raw), "created_at": now,
                                  "updated_at": now, "next_attempt_at": now})
                 result.new += 1
@@ -153,7 +175,7 @@ def _ingest_once(
             result.updated += 1
             previous = row.state
             row.source_version, row.payload = ticket.source_version, payload
-            row.raw = _dumps(item.raw)
+            row.raw, row.source_fingerprint = _dumps(item.raw), fingerprint
             changed = row.content_hash != digest
             row.content_hash, row.updated_at = digest, now
             if row.state == SendState.quarantined:
@@ -174,8 +196,9 @@ def _ingest_once(
                 col(QuarantineRow.resolved_at).is_(None)))
             for q in open_entries:
                 # Quarantined versions no newer than what just came through are settled by it.
+                # Without versions (by content), a good read is the row's current content.
                 version = latest[q.source_id or ""].ticket.source_version
-                if q.source_version is None or q.source_version <= version:
+                if by_content or q.source_version is None or q.source_version <= version:
                     q.resolved_at, q.resolution = now, "superseded"
                     session.add(q)
         if move_cursor:

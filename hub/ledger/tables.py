@@ -41,6 +41,9 @@ class TicketRow(SQLModel, table=True):
     channel: str = Field(max_length=32)
     source_id: str = Field(max_length=64)
     source_version: str = Field(max_length=64)
+    # Channels without versions (``version_type: content``): the fingerprint of the stored raw
+    # record; a different one read later is a new version (``hub.ledger.ingest``).
+    source_fingerprint: str | None = Field(default=None, max_length=64)
     content_hash: str = Field(max_length=64)
     payload: str = Field(sa_column=Column(Text, nullable=False))  # canonical Ticket as JSON
     # The record as the channel served it: a replay after a mapping fix maps it again.

@@ -6,6 +6,8 @@ Failures are ``MappingError`` with a machine reason (``unknown_category``, ``unk
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -109,11 +111,30 @@ class ForwardSpec(BaseModel):
 
 
 class RecordSpec(BaseModel):
+    """Which field is the record's id and which its version.
+
+    ``version_type: content`` is for a channel with no version or updated-at at all (Sikesal):
+    ``version_key`` is then a fingerprint of the record's content (minus ``fingerprint_ignore``),
+    and the ledger turns it into an increasing hub-assigned version when it changes
+    (``hub.ledger.ingest``).
+    """
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: FieldSpec
-    version: FieldSpec
-    version_type: Literal["int", "datetime", "string"] = "string"
+    version: FieldSpec | None = None
+    version_type: Literal["int", "datetime", "string", "content"] = "string"
+    fingerprint_ignore: list[str] = []
+
+    @model_validator(mode="after")
+    def _version_needed(self) -> RecordSpec:
+        if self.version is None and self.version_type != "content":
+            raise ValueError("record.version is required unless version_type is content")
+        return self
+
+    @property
+    def by_content(self) -> bool:
+        return self.version_type == "content"
 
 
 class City(BaseModel):
@@ -176,7 +197,14 @@ class ChannelMapping(BaseModel):
         return str(value) if value not in (_MISSING, None, "") else None
 
     def version_key(self, raw: Mapping[str, Any]) -> str:
-        """A string that sorts like the channel's versions, to ignore stale re-reads."""
+        """A string that sorts like the channel's versions, to ignore stale re-reads.
+
+        For ``version_type: content`` it is the record's fingerprint instead, which does not sort:
+        the ledger compares it with the stored one and assigns the version.
+        """
+        if self.record.by_content:
+            return fingerprint(raw, self.record.fingerprint_ignore)
+        assert self.record.version is not None  # checked when the mapping was loaded
         value = self.record.version.extract(raw, "record.version")
         if value is None:
             raise MappingError("missing_field", "record.version", "no version")
@@ -290,6 +318,13 @@ class ChannelMapping(BaseModel):
             if mapped is None or mapped == "":
                 raise MappingError("lost_field", name,
                                    "present at the source but empty after mapping")
+
+
+def fingerprint(raw: Mapping[str, Any], ignore: list[str] | None = None) -> str:
+    """SHA-256 of a record's content (canonical JSON), without the ``ignore``d top-level keys."""
+    content = {k: v for k, v in raw.items() if k not in (ignore or ())}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def code_repr(value: str) -> str:

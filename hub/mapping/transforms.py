@@ -111,6 +111,28 @@ def _empty_to_null(value: Any, _arg: Any) -> Any:
     return None if value in ("", [], {}) else value
 
 
+def _lookup(value: Any, arg: Any) -> Any:
+    """Replace a code by the table's value (``{lookup: {"5": darurat}}``); a code the table does
+    not know stays as its text, so a later rule (routing, SLA) decides what it means."""
+    if value is None or value == "":
+        return None
+    table = {str(k): v for k, v in arg.items()} if isinstance(arg, dict) else {}
+    key = str(value)
+    return table.get(key, key)
+
+
+def _file_url(value: Any, arg: Any) -> Any:
+    """A stored file name as a one-element list of URLs under ``arg``; empty → no file."""
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str):
+        raise TransformError("file_url: not a file name")
+    name = value.strip().lstrip("/")
+    if not name or "://" in name:
+        return [name] if name else []
+    return [str(arg).rstrip("/") + "/" + name]
+
+
 REGISTRY: dict[str, Transform] = {
     "strip": _strip,
     "collapse_ws": _collapse_ws,
@@ -124,10 +146,13 @@ REGISTRY: dict[str, Transform] = {
     "latlng": _latlng,
     "to_date": _to_date,
     "empty_to_null": _empty_to_null,
+    "lookup": _lookup,
+    "file_url": _file_url,
 }
 
 # Transforms that need an argument; the others take none.
-NEEDS_ARG = frozenset({"truncate", "strip_prefix", "date_format", "latlng"})
+NEEDS_ARG = frozenset({"truncate", "strip_prefix", "date_format", "latlng", "lookup",
+                       "file_url"})
 
 
 def split_spec(spec: str | dict[str, Any]) -> tuple[str, Any]:

@@ -141,7 +141,8 @@ async def pull_channel(engine: Engine, source: Source, mapping: ChannelMapping,
         page = await source.fetch(since=since, resume=resume, limit=page_size)
         done = process_records(page.records, mapping, validator)
         stored = ingest_page(engine, channel, done.mapped, done.quarantined,
-                             resume_token=page.resume, run_id=run_id, skipped=done.skipped)
+                             resume_token=page.resume, run_id=run_id, skipped=done.skipped,
+                             by_content=mapping.record.by_content)
         result.pages += 1
         result.records += len(page.records)
         result.stored.add(stored)

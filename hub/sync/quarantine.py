@@ -164,7 +164,8 @@ def _fresh(hub: Hub, entry_ids: list[int], run_id: str | None) -> dict[tuple[str
         done = process_records(window.others, hub.mappings[channel], hub.validators[channel])
         if done.mapped or done.skipped:
             ingest_page(hub.engine, channel, done.mapped, [], resume_token=None, run_id=run_id,
-                        skipped=done.skipped, move_cursor=False)
+                        skipped=done.skipped, move_cursor=False,
+                        by_content=hub.mappings[channel].record.by_content)
     return out
 
 
@@ -182,7 +183,8 @@ def _replay_pull(hub: Hub, entry_id: int, run_id: str | None,
     if done.quarantined:
         return _still_failing(hub, entry_id, done.quarantined[0], run_id)
     ingest_page(hub.engine, row.channel, done.mapped, [], resume_token=None, run_id=run_id,
-                skipped=done.skipped, move_cursor=False)
+                skipped=done.skipped, move_cursor=False,
+                by_content=hub.mappings[row.channel].record.by_content)
     source_id = done.mapped[0].ticket.source_id if done.mapped else done.skipped[0].source_id
     return _resolve(hub, entry_id, source_id, run_id, ticket_state=None)
 
@@ -211,6 +213,9 @@ def _replay_push(hub: Hub, entry_id: int, run_id: str | None) -> ReplayOutcome:
         assert row is not None
         if done.mapped:
             fresh = done.mapped[0].ticket
+            if hub.mappings[q.channel].record.by_content:
+                # The same stored record: same fingerprint, same hub-assigned version.
+                fresh = fresh.model_copy(update={"source_version": row.source_version})
             row.payload, row.content_hash = fresh.model_dump_json(), fresh.content_hash()
             row.source_version = fresh.source_version
             row.state, row.attempts, row.next_attempt_at = SendState.pending, 0, now

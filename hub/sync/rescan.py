@@ -1,7 +1,8 @@
 """Re-reading quarantined records from their channel, so a replay is not stuck on a bad copy.
 
 No channel here serves one record by id, so a rescan reads a bounded window of the channel's
-feed (from ``replay_rescan_days`` before the oldest entry was quarantined, at most
+feed (from ``replay_rescan_days`` before the oldest entry was quarantined, or, for a source that
+offers ``resume_before(ids)``, from just before the lowest wanted id; at most
 ``replay_rescan_pages`` pages) through the same source the pull uses, without moving its cursor.
 Records quarantined because the wire corrupted them are valid at the source and come back whole.
 A channel that pushes (the 112 intake) has no feed to re-read: its stored copy is the source.
@@ -44,6 +45,10 @@ async def rescan(hub: Hub, channel: str, wanted: set[str], oldest: datetime) -> 
     out = Rescan()
     resume: str | None = None
     async with open_source(channel, settings, hub.transports) as source:
+        # A source paged by id (Sikesal) knows where the wanted ids are; time means nothing to it.
+        start_at = getattr(source, "resume_before", None)
+        if callable(start_at) and wanted:
+            resume = start_at(wanted)
         for _ in range(settings.replay_rescan_pages):
             page = await source.fetch(since=since, resume=resume, limit=settings.page_size)
             for raw in page.records:

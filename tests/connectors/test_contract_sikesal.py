@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -46,22 +45,24 @@ async def test_paging_reads_every_record_once(sim: Any, sleeps: Any) -> None:
     records = await seed(sim, 25)
     async with client(sim, sleeps) as sikesal:
         got = await read_all(sikesal, limit=10)
-    assert [r["id"] for r in got] == [r["id"] for r in records]
+    assert [r["id_laporan"] for r in got] == [r["id_laporan"] for r in records] == list(
+        range(1, 26))
 
 
-async def test_updated_since_is_understood_by_the_server(sim: Any, sleeps: Any) -> None:
+async def test_paging_starts_after_the_given_id(sim: Any, sleeps: Any) -> None:
     records = await seed(sim, 20)
-    since = datetime.fromisoformat(records[10]["diperbarui_pada"])
     async with client(sim, sleeps) as sikesal:
-        got = await read_all(sikesal, updated_since=since, limit=7)
-    assert [r["id"] for r in got] == [r["id"] for r in records[10:]]
+        got = await read_all(sikesal, after=records[9]["id_laporan"], limit=7)
+        past = await sikesal.fetch_page(after=500)
+    assert [r["id_laporan"] for r in got] == [r["id_laporan"] for r in records[10:]]
+    assert (past.records, past.last_id, past.more) == ([], 500, False)
 
 
 async def test_churn_while_paging_loses_nothing(sim: Any, sleeps: Any) -> None:
     records = await seed(sim, 40, churn_per_page=3, duplicate_rate=0.2)
     async with client(sim, sleeps) as sikesal:
         got = await read_all(sikesal, limit=8)
-    assert {r["id"] for r in got} == {r["id"] for r in records}
+    assert {r["id_laporan"] for r in got} == {r["id_laporan"] for r in records}
 
 
 async def test_malformed_records_come_back_raw_and_truncated_pages_are_retried(
@@ -75,22 +76,28 @@ async def test_malformed_records_come_back_raw_and_truncated_pages_are_retried(
     assert sleeps.waits  # at least one truncated body was retried
 
 
-async def test_update_status_round_trip(sim: Any, sleeps: Any) -> None:
+async def test_answer_round_trip(sim: Any, sleeps: Any) -> None:
     records = await seed(sim, 3)
-    target = records[0]["id"]
+    target = records[0]["id_laporan"]
     async with client(sim, sleeps) as sikesal:
-        updated = await sikesal.update_status(target, "selesai", "Sudah diperbaiki")
+        answered = await sikesal.answer(target, id_user="9", status_laporan="tanggapan",
+                                        tanggapan_dinas="Petugas sudah ke lokasi")
+        await sikesal.answer(target, id_user="9", status_laporan="selesai")
         with pytest.raises(NotFound):
-            await sikesal.update_status("SKL-999999", "selesai", None)
-        with pytest.raises(InvalidRequest) as caught:
-            await sikesal.update_status(target, "hilang", None)
-    assert updated["status"] == "selesai"
-    assert updated["versi"] == records[0]["versi"] + 1
-    assert caught.value.fields == ["status"]
+            await sikesal.answer(999_999, id_user="9", status_laporan="selesai")
+        with pytest.raises(InvalidRequest):
+            await sikesal.answer(target, id_user="9", status_laporan="ditolak")
+        with pytest.raises(InvalidRequest):
+            await sikesal.answer(target, id_user="", status_laporan="selesai")
+    assert answered.success == 1
+    row = (await sim[1].get("/_sim/state")).json()["records"][0]
+    assert row["status_laporan"] == "selesai"
+    assert row["tanggapan_dinas"] == "Petugas sudah ke lokasi"  # not sent again: kept
+    assert row["tanggal_selesai"] is not None and row["foto_selesai"]
 
 
 async def test_wrong_token_is_auth_error(sim: Any, sleeps: Any) -> None:
     await seed(sim, 1)
     async with client(sim, sleeps, token="wrong") as sikesal:
         with pytest.raises(AuthError):
-            await sikesal.fetch_page(updated_since=None, cursor=None)
+            await sikesal.fetch_page(after=0)

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.mapping.engine import fingerprint
+from hub.sync.pipeline import Hub
+
 
 @dataclass(frozen=True)
 class ChannelCase:
@@ -21,19 +24,35 @@ class ChannelCase:
     faults: frozenset[str] = field(default_factory=frozenset)
     # Records the channel never forwards on purpose (ids), e.g. 112 emergency calls.
     skipped: Callable[[dict[str, Any]], set[str]] = lambda _state: set()
+    # The channel has no versions: ``versions`` gives fingerprints, compared with the ledger's.
+    by_content: bool = False
+    # A channel without any change marker (Sikesal) re-reads only a window of its newest records
+    # per run: narrow it to ``n`` records and return the ids outside it, whose changes the next
+    # run cannot see (they must still be stored, at some version, or quarantined).
+    window: Callable[[Hub, dict[str, Any], int], set[str]] | None = None
 
 
 def _int_version(records: list[dict[str, Any]], id_key: str, version_key: str) -> dict[str, str]:
     return {str(r[id_key]): f"{int(r[version_key]):020d}" for r in records}
 
 
+def _sikesal_window(hub: Hub, state: dict[str, Any], n: int) -> set[str]:
+    hub.settings.sikesal.rescan_ids = n
+    top = max((r["id_laporan"] for r in state["records"]), default=0)
+    return {str(r["id_laporan"]) for r in state["records"] if r["id_laporan"] <= top - n}
+
+
 CASES: list[ChannelCase] = [
     ChannelCase(
         channel="sikesal",
         simulator="sikesal",
-        versions=lambda state: _int_version(state["records"], "id", "versi"),
+        # No version and no updated-at column: the row's content is its version.
+        versions=lambda state: {str(r["id_laporan"]): fingerprint(r, ["view"])
+                                for r in state["records"]},
         faults=frozenset({"error_rate", "rate_limit_rate", "timeout_rate", "malformed_rate",
                           "duplicate_rate", "reorder", "churn_per_page"}),
+        by_content=True,
+        window=_sikesal_window,
     ),
     ChannelCase(
         channel="laksa",

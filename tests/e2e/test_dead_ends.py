@@ -20,7 +20,8 @@ from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
 
-POISON = "SKL-000001"  # the first claimed: were it blocking, everything behind it would wait
+# Sikesal's first id_laporan, the first claimed: were it blocking, everything behind it would wait.
+POISON = "1"
 
 
 class RefusesOne(httpx.AsyncBaseTransport):

@@ -26,8 +26,8 @@ def _cache(hub: Hub) -> list[IdentityCacheRow]:
 
 
 def _reporters(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
-    return {str(r["id"]): r["pelapor"] for r in sandbox.state("sikesal")["records"]
-            if r["pelapor"] and r["pelapor"].get("nik")}
+    return {str(r["id_laporan"]): {"nik": r["nik"], "nama": r["nama_pelapor"]}
+            for r in sandbox.state("sikesal")["records"] if r["nik"]}
 
 
 async def test_a_real_shaped_success_verifies_the_reporter_all_the_way_to_lapor(

@@ -25,9 +25,9 @@ pytestmark = pytest.mark.anyio
 
 
 def _fixed_mappings(tmp_path: Path) -> Path:
-    """The Sikesal mapping after an integrator's fix: ``lainnya`` now has a route."""
+    """The Sikesal mapping after an integrator's fix: the new masalah 99 now has a route."""
     spec = yaml.safe_load((PROJECT_ROOT / "mappings" / "sikesal.yaml").read_text())
-    spec["category"]["map"]["lainnya"] = {"kategori": "Lainnya", "instansi": "SETDA-KOTA-JAMBI"}
+    spec["category"]["map"]["99"] = {"kategori": "Lainnya", "instansi": "SETDA-KOTA-JAMBI"}
     out = tmp_path / "mappings"
     out.mkdir()
     shutil.copy(PROJECT_ROOT / "mappings" / "lapor_topics.yaml", out)
@@ -162,11 +162,10 @@ async def test_cli_lists_shows_masked_payload_and_replays(
     text = " ".join(shown.output.split())  # rich wraps long lines
     assert text.startswith(f"#{nik[0].id} sikesal {nik[0].source_id} "), text[:120]
     assert "stage identity, reason invalid_nik" in text and "raw payload (masked):" in text
-    pelapor = raw["pelapor"]
-    for secret in (pelapor["nik"], pelapor["nama"], pelapor.get("telepon")):
+    for secret in (raw["nik"], raw["nama_pelapor"], raw["telp_pelapor"]):
         if secret:
             assert secret not in shown.output
-    assert pelapor["nik"][:4] + "********" + pelapor["nik"][-4:] in shown.output
+    assert raw["nik"][:4] + "********" + raw["nik"][-4:] in shown.output
     assert missing.exit_code == 1
     assert again.exit_code == 1 and "still quarantined" in again.output  # NIK is still invalid
     assert neither.exit_code == 2
@@ -174,8 +173,6 @@ async def test_cli_lists_shows_masked_payload_and_replays(
 
 async def test_a_new_version_gives_a_ticket_quarantined_at_push_a_fresh_start(
         sandbox: Sandbox, sqlite_url: str) -> None:
-    from simulators.sikesal import DEFAULT_TOKEN as SIKESAL_TOKEN
-
     sandbox.seed("sikesal", 6, 24)
     sandbox.faults("lapor", error_rate=1.0, error_status=503)
     hub = sandbox.hub(sqlite_url, max_push_attempts=1)
@@ -184,12 +181,14 @@ async def test_a_new_version_gives_a_ticket_quarantined_at_push_a_fresh_start(
     assert len(stuck) == 6 and not sandbox.lapor_reports()
     sandbox.faults("lapor", error_rate=0.0)
     changed = stuck[0].source_id or ""
-    # The agency edits one of them in Sikesal's own application: a new version of that record.
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {SIKESAL_TOKEN}"}) as client:
-        edited = await client.patch(
-            f"{sandbox.endpoints['sikesal'].base_url}/pengaduan/{changed}",
-            json={"status": "diproses"})
-    edited.raise_for_status()
+    # The agency answers one of them in Sikesal's own application: the row's content changes,
+    # which the hub stores as a new version of that record.
+    async with httpx.AsyncClient() as client:
+        edited = await client.post(
+            f"{sandbox.endpoints['sikesal'].base_url}/tanggapan",
+            data={"id_user": "501", "id_laporan": changed, "status_laporan": "tanggapan",
+                  "tanggapan_dinas": "Petugas sudah ke lokasi."})
+    assert edited.raise_for_status().json()["success"] == 1
     await sync(hub, ["sikesal"])
     assert _lapor_counts(sandbox) == Counter({changed: 1})
     left = {e.source_id for e in list_entries(hub, "sikesal", "max_attempts")}

@@ -19,7 +19,6 @@ from hub.reconcile.officers_file import load_officers
 from hub.reconcile.round import ReconcileSummary, reconcile
 from hub.reminders.run import remind_round
 from hub.sync.pipeline import Hub, sync
-from simulators.sikesal import DEFAULT_TOKEN as SIKESAL_TOKEN
 from tests.sandbox import Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -50,18 +49,25 @@ def _writes(sandbox: Sandbox) -> dict[str, int]:
     """Every write the hub can make, counted in the simulators' own state."""
     lapor = sum(len(r["tindak_lanjut"]) for r in sandbox.lapor_reports())
     sikesal_state, sambat_state = sandbox.state("sikesal"), sandbox.state("sambat")
-    sikesal = sum(r["versi"] for r in sikesal_state["records"])
-    notes = sum(len(n) for n in sikesal_state["catatan"].values())
+    sikesal = len(sikesal_state["tanggapan"])  # every call of the answer script
+    notes = sum(a["tanggapan_dinas"] is not None for a in sikesal_state["tanggapan"])
     sambat = sum(len(r["balasan"]) for r in sambat_state["records"])
     return {"lapor": lapor, "lapor_reports": len(sandbox.lapor_reports()), "sikesal": sikesal,
             "sikesal_notes": notes, "sambat": sambat, "sambat_sms": len(sambat_state["sms_keluar"])}
 
 
 def _agency_sets(sandbox: Sandbox, record_id: str, status: str) -> None:
-    """An OPD officer changes a ticket in Sikesal's own application."""
+    """An OPD officer changes a ticket in Sikesal's own application (its answer script)."""
     base = sandbox.endpoints["sikesal"].base_url
-    httpx.patch(f"{base}/pengaduan/{record_id}", json={"status": status},
-                headers={"Authorization": f"Bearer {SIKESAL_TOKEN}"}).raise_for_status()
+    answer = httpx.post(f"{base}/tanggapan", data={"id_user": "501", "id_laporan": record_id,
+                                                   "status_laporan": status})
+    assert answer.raise_for_status().json()["success"] == 1
+
+
+def _sikesal(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """Sikesal's rows with the hub's source ids (``id_laporan`` as text) and ``status``."""
+    return [{**r, "id": str(r["id_laporan"]), "status": r["status_laporan"]}
+            for r in sandbox.state("sikesal")["records"]]
 
 
 async def _round(hub: Hub, channels: list[str]) -> ReconcileSummary:
@@ -80,23 +86,23 @@ async def test_lapor_verification_and_answer_reach_sikesal_and_quiet_rounds_writ
     first = await _round(hub, ["sikesal"])
     assert first.new_states == 30 and not first.errors
     states = _states(hub)
-    # 'ditolak' maps to bukan_wewenang, LAPOR!'s call: refused, told as text, left disagreeing.
-    assert all(s.in_agreement == (s.channel_status != "ditolak") for s in states.values())
-    refused = [i for i in _issues(hub) if i.reason == "lapor_authority"]
-    assert len(refused) == sum(s.channel_status == "ditolak" for s in states.values())
-    sandbox.admin("lapor", "advance", {"n": 30})  # verified: Sikesal 'baru' → 'diproses'
+    # Sikesal has no 'rejected' status: nothing it says is LAPOR!'s call, every ticket agrees.
+    assert all(s.in_agreement for s in states.values())
+    assert not [i for i in _issues(hub) if i.reason == "lapor_authority"]
+    sandbox.admin("lapor", "advance", {"n": 30})  # verified: Sikesal stays 'baru'
     await _round(hub, ["sikesal"])
     sandbox.admin("lapor", "advance", {"n": 30})
     second = await _round(hub, ["sikesal"])
     assert second.to_channel > 0
-    records = {r["id"]: r for r in sandbox.state("sikesal")["records"]}
+    records = {r["id"]: r for r in _sikesal(sandbox)}
     reports = _reports(sandbox)
     for source_id, tracking_id in _tracking(hub, "sikesal").items():
         lapor_status = reports[tracking_id]["status"]
         expected = hub.mappings["sikesal"].status.from_lapor[lapor_status]
         assert records[source_id]["status"] == expected, (source_id, lapor_status)
-    notes = sandbox.state("sikesal")["catatan"]
-    assert any("ditindaklanjuti" in n for notes_of in notes.values() for n in notes_of)
+    answers = sandbox.state("sikesal")["tanggapan"]
+    assert any("ditindaklanjuti" in (a["tanggapan_dinas"] or "") for a in answers)
+    assert {a["id_user"] for a in answers} == {int(hub.settings.sikesal.id_user)}
     before = _writes(sandbox)
     echo = await _round(hub, ["sikesal"])  # reads back its own writes: echoes only
     assert (echo.to_lapor, echo.to_channel) == (0, 0), echo
@@ -146,7 +152,7 @@ async def test_channel_closure_reaches_lapor_and_agency_answers_are_relayed(
     sandbox.seed("sikesal", 12, 3)
     hub = sandbox.hub(db_url)
     await _round(hub, ["sikesal"])
-    records = [r for r in sandbox.state("sikesal")["records"] if r["status"] == "baru"]
+    records = [r for r in _sikesal(sandbox) if r["status"] == "baru"]
     assert records
     for record in records:
         _agency_sets(sandbox, record["id"], "selesai")
@@ -166,7 +172,7 @@ async def test_conflicts_follow_the_policy_and_are_audited_with_both_values(
     sandbox.seed("sikesal", 20, 4)
     hub = sandbox.hub(db_url)
     await _round(hub, ["sikesal"])
-    baru = [r["id"] for r in sandbox.state("sikesal")["records"] if r["status"] == "baru"][:2]
+    baru = [r["id"] for r in _sikesal(sandbox) if r["status"] == "baru"][:2]
     assert len(baru) == 2
     tracking = _tracking(hub, "sikesal")
     authority, forward = baru
@@ -179,10 +185,10 @@ async def test_conflicts_follow_the_policy_and_are_audited_with_both_values(
         _agency_sets(sandbox, rid, "selesai")
     result = await _round(hub, ["sikesal"])
     assert result.conflicts == 2
-    records = {r["id"]: r for r in sandbox.state("sikesal")["records"]}
+    records = {r["id"]: r for r in _sikesal(sandbox)}
     reports = _reports(sandbox)
     assert reports[tracking[authority]]["status"] == "bukan_wewenang"
-    assert records[authority]["status"] == "ditolak"  # LAPOR! decides bukan_wewenang
+    assert records[authority]["status"] == "selesai"  # LAPOR! decides; Sikesal shows it closed
     assert reports[tracking[forward]]["status"] == "selesai"  # rank only moves forward
     assert records[forward]["status"] == "selesai"
     conflicts = {a.source_id: json.loads(a.detail or "{}") for a in _audits(hub, "sync.conflict")}
@@ -200,8 +206,7 @@ async def test_bad_input_is_recorded_with_a_reason_and_never_applied(
     sandbox.seed("sikesal", 10, 6)
     hub = sandbox.hub(sqlite_url)
     await _round(hub, ["sikesal"])
-    diproses = [r["id"] for r in sandbox.state("sikesal")["records"]
-                if r["status"] == "diproses"]
+    diproses = [r["id"] for r in _sikesal(sandbox) if r["status"] == "tanggapan"]
     assert diproses
     _agency_sets(sandbox, diproses[0], "baru")
     before = _writes(sandbox)

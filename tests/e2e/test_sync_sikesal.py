@@ -15,6 +15,7 @@ from hub.identity.dukcapil import IdentityOutcome
 from hub.ledger.claims import claim_batch
 from hub.ledger.queries import state_counts
 from hub.ledger.tables import QuarantineRow, SendState, TicketRow
+from hub.mapping.engine import fingerprint
 from hub.sync.lapor_report import build_report
 from hub.sync.pipeline import Hub, sync
 from simulators.population import residents
@@ -130,9 +131,10 @@ async def test_records_changed_duplicated_or_reordered_while_paging_are_not_lost
     await sync(hub)
     sandbox.faults("sikesal", churn_per_page=0)
     await sync(hub)  # picks up changes made after the first pull finished
-    source = {r["id"]: r["versi"] for r in sandbox.state("sikesal")["records"]}
-    stored = {r.source_id: int(r.source_version) for r in _ledger(hub)}
-    assert stored == source  # every record, at its latest version
+    source = {str(r["id_laporan"]): fingerprint(r, ["view"])
+              for r in sandbox.state("sikesal")["records"]}
+    stored = {r.source_id: r.source_fingerprint for r in _ledger(hub)}
+    assert stored == source  # every row, as it is now
     assert max(_by_origin(sandbox.lapor_reports()).values()) == 1
 
 
@@ -145,7 +147,7 @@ async def test_records_malformed_on_the_wire_are_quarantined_with_reason_not_dro
     seen = {r.source_id for r in _ledger(hub)}
     quarantined = _open_quarantine(hub)
     assert quarantined and all(q.reason and q.detail and q.raw for q in quarantined)
-    missing = {r["id"] for r in sandbox.state("sikesal")["records"]} - seen
+    missing = {str(r["id_laporan"]) for r in sandbox.state("sikesal")["records"]} - seen
     assert missing <= {q.source_id for q in quarantined}
 
 
@@ -185,25 +187,23 @@ async def test_identity_in_lapor_is_dukcapils_answer_with_one_call_per_reporter(
     await sync(hub)
     # The truth: who the seeded Dukcapil knows, and who reported what in Sikesal.
     known = {(p.nik, p.nama) for p in residents("1571", 16)}
-    records = {r["id"]: r for r in sandbox.state("sikesal")["records"]}
+    records = {str(r["id_laporan"]): r for r in sandbox.state("sikesal")["records"]}
     reports = sandbox.lapor_reports()
     assert sorted(r["ref_eksternal"] for r in reports) == sorted(records)
     expected, held = {}, {}
     for report in reports:
-        pelapor = records[report["ref_eksternal"]]["pelapor"]
-        reporter = (pelapor["nik"], pelapor["nama"]) if pelapor else None
-        expected[report["ref_eksternal"]] = reporter in known
+        row = records[report["ref_eksternal"]]
+        expected[report["ref_eksternal"]] = (row["nik"], row["nama_pelapor"]) in known
         held[report["ref_eksternal"]] = bool(report.get("pelapor")
                                              and report["pelapor"]["terverifikasi"])
     assert held == expected, "LAPOR! holds another verdict than Dukcapil's"
-    named = [r["pelapor"] for r in records.values() if r["pelapor"]]
-    assert sum(expected.values()) > 80 and sum(expected.values()) < len(named)
-    anonymous = [r for r in reports if r["anonim"]]
-    assert anonymous and all(r.get("pelapor") is None for r in anonymous)
-    assert any(r["rahasia"] for r in reports)
+    assert sum(expected.values()) > 80 and sum(expected.values()) < len(records)
+    # Every Sikesal report is filed from a registered account: never anonymous or rahasia.
+    assert not any(r["anonim"] or r["rahasia"] for r in reports)
+    assert all(r["pelapor"]["nik"] == records[r["ref_eksternal"]]["nik"] for r in reports)
     # The cache is per reporter: someone who reported twice is checked once.
-    reporters = {(p["nik"], p["nama"]) for p in named}
-    assert len(reporters) < len(named), "no reporter filed twice: the cache goes untested"
+    reporters = {(r["nik"], r["nama_pelapor"]) for r in records.values()}
+    assert len(reporters) < len(records), "no reporter filed twice: the cache goes untested"
     assert sandbox.state("dukcapil")["calls_today"] == len(reporters)
 
 

@@ -1,4 +1,4 @@
-"""Small builders of raw Sikesal records and canonical tickets for hub tests."""
+"""Small builders of raw Sikesal rows and canonical tickets for hub tests."""
 
 from __future__ import annotations
 
@@ -14,24 +14,19 @@ NAME = "Siti Rahmawati"
 PHONE = "081234567890"
 
 
-def raw_sikesal(n: int = 1, *, versi: int = 1, **overrides: Any) -> dict[str, Any]:
-    stamp = datetime(2026, 11, 20, 8, 0, tzinfo=UTC) + timedelta(minutes=n, seconds=versi)
+def raw_sikesal(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A row of Sikesal's ``laporan`` as the export serves it (joined with ``user``/``lokasi``)."""
+    stamp = datetime(2026, 11, 20, 8, 0) + timedelta(minutes=n)  # naive: WIB at the source
     record: dict[str, Any] = {
-        "id": f"SKL-{n:06d}",
-        "versi": versi,
+        "id_laporan": n, "id_user": 1000 + n, "id_masalah": 1, "id_lokasi": 403,
         "judul": "Jalan berlubang di Jl. Sultan Thaha",
-        "isi": "Lubang besar membahayakan pengendara motor.",
-        "kategori": "jalan",
-        "jenis": "penting",
-        "status": "baru",
-        "anonim": False,
-        "rahasia": False,
-        "pelapor": {"nama": NAME, "nik": NIK, "telepon": PHONE},
-        "lokasi": {"alamat": "Jl. Sultan Thaha", "kelurahan": "Pasar Jambi",
-                   "kecamatan": "Pasar Jambi", "lat": -1.59, "lng": 103.61},
-        "foto": ["https://sikesal.example/foto/1.jpg"],
-        "dibuat_pada": stamp.isoformat(),
-        "diperbarui_pada": stamp.isoformat(),
+        "isi_laporan": "Lubang besar membahayakan pengendara motor.",
+        "saran_laporan": "", "tanggapan_dinas": None, "jenis_pengiriman": "sikesal",
+        "telp_pelapor": PHONE, "tanggal_lapor": stamp.strftime("%Y-%m-%d %H:%M:%S"),
+        "tanggal_selesai": None, "lat": -1.59, "lng": 103.61, "alamat": "Jl. Sultan Thaha",
+        "foto_laporan": "20261120080000_1.jpg", "foto_selesai": None, "status_laporan": "baru",
+        "rating": None, "uuid": "6f1c2d4e-8a5b-4c3d-9e2f-1a2b3c4d5e6f", "view": 0, "timer": 0,
+        "nik": NIK, "nama_pelapor": NAME, "kelurahan": "Pasar Jambi", "kecamatan": "Pasar Jambi",
     }
     record.update(overrides)
     return record

@@ -88,4 +88,14 @@ def test_anonymous_reports_carry_no_identity_and_confidential_ones_are_flagged(
             if item.ticket.rahasia:
                 confidential += 1
                 assert report["rahasia"] is True
-    assert anonymous > 0 and confidential > 0
+    # Only channels whose reporters may choose it carry the flags (Sikesal, Laksa, Sambat and
+    # Simtramtibum have no such option: their reports are named); Open311 and
+    # tests/hub/test_mapping.py cover the anonymous path.
+    chooses = [c for c in demo_run.channels
+               if any(mappings[c].fields[f].path for f in ("anonim", "rahasia")
+                      if f in mappings[c].fields)]
+    if chooses:
+        assert anonymous > 0 and confidential > 0
+    else:
+        assert anonymous == confidential == 0
+        assert not any(r["anonim"] or r["rahasia"] for r in reports.values())

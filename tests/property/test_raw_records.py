@@ -72,7 +72,8 @@ def _samples(channel: str) -> list[dict[str, Any]]:
 
 def _keys(mapping: ChannelMapping, record: dict[str, Any]) -> list[str]:
     paths = [spec.path for spec in mapping.fields.values() if spec.path]
-    paths += [p for p in (mapping.record.id.path, mapping.record.version.path,
+    version = mapping.record.version.path if mapping.record.version else None
+    paths += [p for p in (mapping.record.id.path, version,
                           mapping.category.path, mapping.status.path) if p]
     return sorted(set(paths) | set(record))
 
@@ -126,6 +127,9 @@ _ARGS: dict[str, st.SearchStrategy[Any]] = {
     "strip_prefix": st.text(max_size=5),
     "date_format": st.sampled_from(["%d/%m/%Y", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S"]),
     "latlng": st.sampled_from([0, 1]),
+    "lookup": st.dictionaries(st.one_of(st.text(max_size=3), st.integers()), json_values,
+                              max_size=4),
+    "file_url": st.sampled_from(["https://example.go.id/upload", "https://x.id/"]),
 }
 transform_inputs = st.one_of(
     json_values, st.datetimes(timezones=st.just(UTC)), st.dates(),

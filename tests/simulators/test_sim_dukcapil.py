@@ -175,8 +175,8 @@ async def test_sikesal_reporters_are_known_to_dukcapil(client_for: ClientFactory
         await dukcapil.post("/_sim/seed", json={"n": 2000, "seed": 21})
         records = (await sikesal.get("/_sim/state")).json()["records"]
         codes = [content(await dukcapil.post(VERIFY, json={
-            **LOGIN, "NIK": r["pelapor"]["nik"], "NAMA_LGKP": r["pelapor"]["nama"]}))
-            for r in records if r["pelapor"]]
+            **LOGIN, "NIK": r["nik"], "NAMA_LGKP": r["nama_pelapor"]}))
+            for r in records]
     found = [c for c in codes if "RESPONSE_CODE" not in c]
     exact = [c for c in found if c["NAMA_LGKP"] == "Sesuai (100)"]
     assert len(found) / len(codes) > 0.93

@@ -18,7 +18,7 @@ async def test_same_fault_seed_gives_the_same_fault_sequence(client_for: ClientF
         async with client_for(create_app(), DEFAULT_TOKEN) as client:
             await client.post("/_sim/faults", json={"error_rate": 0.4, "rate_limit_rate": 0.2,
                                                     "seed": 4})
-            runs.append([(await client.get("/api/v1/pengaduan")).status_code for _ in range(30)])
+            runs.append([(await client.get("/api/v1/laporan")).status_code for _ in range(30)])
     assert runs[0] == runs[1]
     assert {200, 429, 503} <= set(runs[0])
 

@@ -32,11 +32,11 @@ def test_simulators_serve_over_real_sockets() -> None:
             assert client.get(f"{sims['lapor'].root}/_sim/state").json()["count"] == 9
 
         sikesal_auth = {"Authorization": "Bearer sandbox-sikesal-token"}
-        page = httpx.get(f"{sims['sikesal'].base_url}/pengaduan", params={"limit": 500},
+        page = httpx.get(f"{sims['sikesal'].base_url}/laporan", params={"limit": 500},
                          headers=sikesal_auth).json()
-        assert len(page["data"]) == 120 and page["next_cursor"] is None
+        assert len(page["data"]) == 120 and (page["last_id"], page["more"]) == (120, False)
 
-        nik = page["data"][0]["pelapor"] or page["data"][1]["pelapor"]
+        nik = page["data"][0]["nik"]
         answer = httpx.post(f"{sims['dukcapil'].base_url}/dukcapil/get_json/X/CALL_NIK",
                             json={"nik": "1571011508900001", "user_id": LOGIN["USER_ID"],
                                   "password": LOGIN["PASSWORD"], "ip_user": LOGIN["IP_USER"]}
