@@ -90,7 +90,9 @@ def main() -> None:
         settings = settings.model_copy(update={
             name: getattr(settings, name).model_copy(update=common)
             for name in ("lapor", "dukcapil", *channels)})
-        for name in channels:  # only these channels' simulators are started for this bench
+        # Only these channels' simulators are started, so only their mappings (and the
+        # deployment's LAPOR! topic table every mapping names its topics by).
+        for name in [*channels, "lapor_topics"]:
             (Path(tmp) / f"{name}.yaml").write_text(
                 (Path(__file__).parent.parent / "mappings" / f"{name}.yaml").read_text())
         hub = Hub.from_settings(settings)
