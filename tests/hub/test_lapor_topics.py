@@ -19,11 +19,11 @@ SCHEMA = SCHEMAS / "mapping.schema.json"
 
 def _deployment(tmp_path: Path, edit: dict[str, object] | None = None,
                 topics: str | None = None) -> Path:
-    """A copy of the Sikesal mapping (``edit`` merged into its jalan route) and a topic table."""
+    """A copy of the Sikesal mapping (``edit`` merged into its route of masalah 1, jalan rusak) and a topic table."""
     out = tmp_path / "mappings"
     out.mkdir(parents=True)
     spec = yaml.safe_load((MAPPINGS / "sikesal.yaml").read_text(encoding="utf-8"))
-    spec["category"]["map"]["jalan"].update(edit or {})
+    spec["category"]["map"]["1"].update(edit or {})
     (out / "sikesal.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     if topics is None:
         shutil.copy(MAPPINGS / TOPICS_FILE, out)
@@ -50,7 +50,7 @@ def test_the_table_is_what_the_sandbox_lapor_serves_from_gettopics() -> None:
 @pytest.mark.parametrize("ref", [14, "14", "Drainase", "drainase"])
 def test_a_topic_may_be_named_by_id_or_by_name(tmp_path: Path, ref: object) -> None:
     mapping = load_mapping(_deployment(tmp_path, {"kategori": ref}), SCHEMA)
-    jalan = mapping.category.map["jalan"]
+    jalan = mapping.category.map["1"]
     assert (jalan.kategori, jalan.kategori_nama) == ("14", "Drainase")
 
 
@@ -63,7 +63,7 @@ def test_an_unknown_topic_fails_the_load_with_file_line_and_reason(
     file = _deployment(tmp_path, {"kategori": ref})
     with pytest.raises(MappingFileError) as err:
         load_mapping(file, SCHEMA)
-    assert err.value.path == "category.map.jalan.kategori"
+    assert err.value.path == "category.map.1.kategori"
     assert words in str(err.value) and str(file) in str(err.value)
     line = file.read_text(encoding="utf-8").splitlines()[(err.value.line or 0) - 1]
     assert "kategori" in line
@@ -78,7 +78,7 @@ def test_a_name_two_topics_share_must_be_given_by_id(tmp_path: Path) -> None:
     with pytest.raises(MappingFileError, match=r"'Lainnya' is ambiguous .*ids 8, 18"):
         load_mapping(_deployment(tmp_path, {"kategori": "Lainnya"}, table), SCHEMA)
     assert load_mapping(_deployment(tmp_path / "b", {"kategori": 18}, table),
-                        SCHEMA).category.map["jalan"].kategori == "18"
+                        SCHEMA).category.map["1"].kategori == "18"
 
 
 def test_without_a_topic_table_the_mappings_do_not_load(tmp_path: Path) -> None:
