@@ -74,7 +74,11 @@ class Quarantine:
 Outcome = Sent | Retry | Quarantine
 
 
-def _claimable(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return and_(col(TicketRow.state) == SendState.pending, col(TicketRow.next_attempt_at) <= now)
+
+
+def _taken_over(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
     stale = now - timedelta(seconds=lease_s)
     holder = ClaimHolderRow
     lost = exists().where(col(holder.token) == TicketRow.claim_token,
@@ -82,10 +86,11 @@ def _claimable(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
                               col(holder.heartbeat_at) < stale))
     orphan = and_(~exists().where(col(holder.token) == TicketRow.claim_token),
                   col(TicketRow.claimed_at) < stale)
-    return or_(
-        and_(col(TicketRow.state) == SendState.pending, col(TicketRow.next_attempt_at) <= now),
-        and_(col(TicketRow.state) == SendState.sending, or_(lost, orphan)),
-    )
+    return and_(col(TicketRow.state) == SendState.sending, or_(lost, orphan))
+
+
+def _claimable(now: datetime, lease_s: float):  # type: ignore[no-untyped-def]
+    return or_(_due(now), _taken_over(now, lease_s))
 
 
 def any_due(engine: Engine, *, lease_s: float, channels: list[str] | None = None) -> bool:
@@ -111,17 +116,29 @@ def claim_batch(
     row exists unreleased: a holder released under it (a hook, a sibling's verdict) claims no more.
     """
     now = now or utcnow()
-    where = _claimable(now, lease_s)
+    scope: list[Any] = []
     if channels:
-        where = and_(where, col(TicketRow.channel).in_(channels))
+        scope.append(col(TicketRow.channel).in_(channels))
     if held:
-        where = and_(where, exists().where(col(ClaimHolderRow.token) == token,
-                                            col(ClaimHolderRow.released_at).is_(None)))
-    with Session(engine) as session:
-        pick = select(TicketRow.id).where(where).order_by(col(TicketRow.id)).limit(limit)
+        scope.append(exists().where(col(ClaimHolderRow.token) == token,
+                                    col(ClaimHolderRow.released_at).is_(None)))
+    where = and_(_claimable(now, lease_s), *scope)
+
+    def pick(condition: Any, order: list[Any], n: int) -> list[int]:
+        query = select(TicketRow.id).where(condition, *scope).order_by(*order).limit(n)
         if engine.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        ids = list(session.exec(pick))
+            query = query.with_for_update(skip_locked=True)
+        return [i for i in session.exec(query) if i is not None]
+
+    with Session(engine) as session:
+        # Two picks, not one over the OR of both: ordered by id, the OR made the database sort
+        # every pending row on each claim (a backlog of 100,000 sorted again per group). Taken-
+        # over rows are few and go first; due rows come in due order, straight off the
+        # (state, next_attempt_at) index, so a claim reads about as many rows as it takes.
+        ids = pick(_taken_over(now, lease_s), [col(TicketRow.id)], limit)
+        if len(ids) < limit:
+            ids += pick(_due(now), [col(TicketRow.next_attempt_at), col(TicketRow.id)],
+                        limit - len(ids))
         if not ids:
             return []
         session.execute(
