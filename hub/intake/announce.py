@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -138,8 +139,28 @@ class PrefectEmitter:
         self._client = httpx.AsyncClient(base_url=api_url.rstrip("/"), timeout=timeout_s)
 
     async def __call__(self, item: Announcement) -> None:
+        if await self.run_waiting(item.channel):
+            # That run has not started, so its pull will read these events too. Another event
+            # would only queue one more run behind it (concurrency 1, ENQUEUE): at 50 calls a
+            # second, one run queued per tick grew the queue faster than runs drained it.
+            log.info("intake.covered_by_waiting_run", channel=item.channel, count=item.count)
+            return
         response = await self._client.post("/events", json=[event_body(item)])
         response.raise_for_status()
+
+    async def run_waiting(self, channel: str) -> bool:
+        """Whether a run of the channel's sync deployment is due but not started yet (queued
+        behind the running one, or about to start). Unsure (an error) counts as no."""
+        now = datetime.now(UTC).isoformat()
+        body = {"flow_runs": {"state": {"type": {"any_": ["SCHEDULED", "PENDING"]}},
+                              "expected_start_time": {"before_": now}},
+                "deployments": {"name": {"any_": [f"sync-{channel}"]}}, "limit": 1}
+        try:
+            response = await self._client.post("/flow_runs/filter", json=body)
+            response.raise_for_status()
+            return bool(response.json())
+        except (httpx.HTTPError, ValueError):
+            return False
 
     async def aclose(self) -> None:
         await self._client.aclose()

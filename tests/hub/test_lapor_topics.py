@@ -19,7 +19,8 @@ SCHEMA = SCHEMAS / "mapping.schema.json"
 
 def _deployment(tmp_path: Path, edit: dict[str, object] | None = None,
                 topics: str | None = None) -> Path:
-    """A copy of the Sikesal mapping (``edit`` merged into its route of masalah 1, jalan rusak) and a topic table."""
+    """A copy of the Sikesal mapping (``edit`` merged into its route of masalah 1, jalan rusak)
+    and a topic table."""
     out = tmp_path / "mappings"
     out.mkdir(parents=True)
     spec = yaml.safe_load((MAPPINGS / "sikesal.yaml").read_text(encoding="utf-8"))
