@@ -7,6 +7,7 @@ the event trigger. The ledger's row claims, not luck, must keep every ticket sen
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import threading
@@ -21,7 +22,7 @@ from pydantic import SecretStr
 from sqlmodel import Session, col, select
 
 from hub.core.settings import IntakeSettings
-from hub.intake.announce import init_outbox
+from hub.intake.announce import PrefectEmitter, init_outbox
 from hub.ledger.db import init_db, make_engine
 from hub.ledger.tables import SendState, TicketRow
 from hub.service.serve import Stack, StackConfig
@@ -45,6 +46,18 @@ def _run_now(api: httpx.Client, deployment_id: str, channels: list[str]) -> None
     response = api.post(f"/deployments/{deployment_id}/create_flow_run",
                         json={"parameters": {"channels": channels}})
     response.raise_for_status()
+
+
+def _run_waiting(api_url: str, channel: str) -> bool:
+    """The intake's own test (``PrefectEmitter.run_waiting``) of a run due but not started."""
+    async def check() -> bool:
+        emitter = PrefectEmitter(api_url)
+        try:
+            return await emitter.run_waiting(channel)
+        finally:
+            await emitter.aclose()
+
+    return asyncio.run(check())
 
 
 def _workers_of_runs(log_dir: Path) -> dict[str, str]:
@@ -94,6 +107,12 @@ def test_two_workers_on_postgres_send_every_ticket_exactly_once(
         # Both runs pull and push both channels: whichever worker claims a row sends it.
         _run_now(api, ids["sync-sikesal"], ["sikesal", "call112"])
         _run_now(api, ids["sync-call112"], ["call112", "sikesal"])
+        # The intake announces nothing while a run of sync-call112 waits to start (that run
+        # will read the calls): let it start, so the burst's events start runs of their own.
+        deadline = time.monotonic() + 120
+        while _run_waiting(config.api_url, "call112"):
+            assert time.monotonic() < deadline, f"never started; logs in {tmp_path / 'logs'}"
+            time.sleep(0.5)
         burst = threading.Thread(target=sandbox.admin, args=("call112", "deliver", {
             "target": f"{config.intake_url}/events/call112", "token": TOKEN}))
         burst.start()
