@@ -84,9 +84,6 @@ class _NoCookieStore(httpx.Cookies):
         return None
 
 
-_JSON_HEADERS = {"Content-Type": "application/json"}
-
-
 class BadShape(Exception):
     """Raised by parse functions; ``fields`` are locations only, never values."""
 
@@ -235,8 +232,8 @@ class BaseClient:
     ) -> T:
         """Send ``method path`` (a template filled from ``path_params``), retrying per policy.
 
-        The body is ``json`` (any JSON value, or a pydantic model, encoded by pydantic itself),
-        raw ``content`` (with its ``headers``) or ``data``, sent as
+        The body is ``json`` (any JSON value), raw ``content`` (with its ``headers``; a caller
+        with a pydantic model encodes it itself, cheaper than ``json=``) or ``data``, sent as
         ``application/x-www-form-urlencoded`` fields (plain PHP scripts read ``$_POST``).
         """
         call = Call(self.system, method, path)
@@ -295,16 +292,9 @@ class BaseClient:
         parse: Callable[[httpx.Response, Call], T],
     ) -> T:
         try:
-            if isinstance(body.json, BaseModel):
-                # pydantic's own encoder, not model_dump() and then the stdlib's json.dumps.
-                response = await self._client.request(
-                    call.method, url, params=query or None,
-                    content=body.json.model_dump_json().encode(),
-                    headers={**_JSON_HEADERS, **(body.headers or {})})
-            else:
-                response = await self._client.request(call.method, url, params=query or None,
-                                                      json=body.json, content=body.content,
-                                                      data=body.data, headers=body.headers)
+            response = await self._client.request(call.method, url, params=query or None,
+                                                  json=body.json, content=body.content,
+                                                  data=body.data, headers=body.headers)
         except (httpx.RequestError, aiohttp.ClientError) as exc:
             raise transport_error(call, exc, idempotent) from exc
         if response.is_success:

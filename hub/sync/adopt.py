@@ -37,6 +37,7 @@ from hub.ledger.tables import TicketRow, as_utc, utcnow
 from hub.mapping.engine import ChannelMapping
 from hub.sync.adopt_match import Candidate, MatchRule, Probe, Score, decide, describe
 from hub.sync.lease import holding
+from hub.sync.origin import report_from_origin
 
 log = structlog.get_logger(__name__)
 AWAITING = "awaiting_city: the city's report is not in LAPOR! yet"
@@ -137,16 +138,11 @@ class Adopter:
         sumber = self._mappings[c.ticket.channel].sumber
         async with self._gate:
             try:
-                refs = await self._lapor.find_reports(sumber=sumber,
-                                                      ref_eksternal=c.ticket.source_id)
+                first = await report_from_origin(self._lapor, sumber, c.ticket)
             except ConnectorError as exc:
                 return self._retry(c, f"lookup failed: {exc}")
-        if not refs:
+        if first is None:
             return None
-        if len(refs) > 1:
-            log.warning("ticket.duplicate_in_lapor", channel=c.ticket.channel,
-                        source_id=c.ticket.source_id, count=len(refs))
-        first = refs[0]
         return Adopted(c.id, first.tracking_id, first.transaksi_id, first.status, "reference", 1.0)
 
     async def _by_match(self, rest: list[Claimed], adopted: list[Adopted],

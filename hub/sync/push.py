@@ -34,6 +34,7 @@ from hub.ledger.tables import utcnow
 from hub.mapping.engine import ChannelMapping
 from hub.privacy.masking import register_names
 from hub.sync.lapor_report import build_report
+from hub.sync.origin import report_from_origin
 
 log = structlog.get_logger(__name__)
 
@@ -216,15 +217,11 @@ class Pusher:
                         adapter=self._lapor.capabilities.adapter)
             return Quarantine(c.id, "push", AMBIGUOUS_PARKED, PARKED_DETAIL, needs_lookup=True)
         try:
-            refs = await self._lapor.find_reports(sumber=sumber, ref_eksternal=c.ticket.source_id)
+            first = await report_from_origin(self._lapor, sumber, c.ticket)
         except ConnectorError as exc:
             return self._retry(c, f"lookup failed: {exc}", needs_lookup=True)
-        if not refs:
+        if first is None:
             return False
-        if len(refs) > 1:
-            log.warning("ticket.duplicate_in_lapor", channel=c.ticket.channel,
-                        source_id=c.ticket.source_id, count=len(refs))
-        first = refs[0]
         log.info("ticket.recovered", channel=c.ticket.channel, source_id=c.ticket.source_id,
                  tracking_id=first.tracking_id)
         status = identity.status.value if identity else "unknown"
