@@ -27,6 +27,7 @@ import httpx
 import structlog
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from connectors.bodies import BadShape, json_body
 from connectors.errors import (
     AuthError,
     ConnectorError,
@@ -34,7 +35,7 @@ from connectors.errors import (
     QuotaExceeded,
     SetupRefused,
 )
-from connectors.http import BadShape, BaseClient, Call, Sleep, TransportChoice, json_body
+from connectors.http import BaseClient, Call, Sleep, TransportChoice
 
 _log = structlog.get_logger(__name__)
 _SCORE = re.compile(r"\((\d{1,3})\)\s*$")

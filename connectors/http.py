@@ -14,11 +14,8 @@ becomes :class:`~connectors.errors.AmbiguousWriteError`.
 from __future__ import annotations
 
 import random
-import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from http.cookiejar import CookieJar
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self, TypeVar
 from urllib.parse import quote
@@ -28,116 +25,30 @@ import anyio
 import httpx
 import structlog
 from httpx_aiohttp import AiohttpTransport
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from connectors.errormap import Call, field_names, parse_retry_after, status_error, transport_error
+from connectors.bodies import BadShape
+from connectors.cookies import NoCookies, NoCookieStore
+from connectors.errormap import Call, parse_retry_after, status_error, transport_error
 from connectors.errors import (
     AmbiguousWriteError,
     MalformedResponse,
     RateLimited,
     UpstreamUnavailable,
 )
+from connectors.tls import default_tls_context
 
 TransportChoice = Literal["aiohttp", "httpx"]
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = [
-    "BadShape",
-    "BaseClient",
-    "Call",
-    "Sleep",
-    "TransportChoice",
-    "json_body",
-    "model_parser",
-    "parse_retry_after",
-    "validate",
-]
+__all__ = ["BaseClient", "Call", "Sleep", "TransportChoice", "parse_retry_after"]
 
 _log = structlog.get_logger(__name__)
 _USER_AGENT = "lapor-hub/0.1"
 _URL_CACHE_SIZE = 64
-
-
-class _NoCookies(CookieJar):
-    """A jar that keeps nothing. Every system here authenticates each request itself; none sets
-    a session cookie, and a cookie a server did set must not ride along on later requests.
-    Parsing ``Set-Cookie`` on every response was also a tenth of the client's CPU time."""
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
-
-    def add_cookie_header(self, request: Any) -> None:
-        return None
-
-
-class _NoCookieStore(httpx.Cookies):
-    """httpx's cookie store, doing nothing: even with a jar that keeps nothing, httpx builds a
-    urllib request per response to offer it ``Set-Cookie`` (a tenth of a POST's client CPU)."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-    def set_cookie_header(self, request: httpx.Request) -> None:
-        return None
-
-
-class BadShape(Exception):
-    """Raised by parse functions; ``fields`` are locations only, never values."""
-
-    def __init__(self, reason: str = "unexpected body shape", fields: list[str] | None = None):
-        self.reason = reason
-        self.fields = fields or []
-        super().__init__(reason)
-
-
-def json_body(response: httpx.Response) -> Any:
-    """The decoded JSON body, or :class:`BadShape` when it is not JSON."""
-    try:
-        return response.json()
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError; both carry the body: drop them
-        raise BadShape("body is not JSON") from None
-
-
-def data_page(response: httpx.Response) -> tuple[dict[str, Any], list[Any]]:
-    """The JSON object of a paged feed and its ``data`` list, or :class:`BadShape`."""
-    body = json_body(response)
-    if not isinstance(body, dict):
-        raise BadShape(fields=["(root)"])
-    records = body.get("data")
-    if not isinstance(records, list):
-        raise BadShape(fields=["data"])
-    return body, records
-
-
-def validate(model: type[M], data: Any) -> M:
-    """``model`` validated from ``data``, or :class:`BadShape` naming the failing fields."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        # ValidationError's text quotes the input: keep only the locations.
-        raise BadShape(fields=field_names(err["loc"] for err in exc.errors())) from None
-
-
-def model_parser(model: type[M]) -> Callable[[httpx.Response, Call], M]:
-    """A ``parse`` function for :meth:`BaseClient.call` that validates the body as ``model``."""
-
-    def parse(response: httpx.Response, call: Call) -> M:
-        return validate(model, json_body(response))
-
-    return parse
-
-
-@cache
-def default_tls_context() -> ssl.SSLContext:
-    """The system's CA store, verified as httpx would, loaded once per process.
-
-    Loading the CA bundle takes ~17 ms; every client building its own cost a sync that opens
-    clients per push batch a measurable share of its CPU. Contexts are safe to share.
-    """
-    return httpx.create_ssl_context()
 
 
 class BaseClient:
@@ -188,7 +99,7 @@ class BaseClient:
             base_url=base_url,
             verify=default_tls_context(),
             headers=headers,
-            cookies=_NoCookies(),
+            cookies=NoCookies(),
             timeout=httpx.Timeout(timeout_s),
             limits=limits,
             transport=chosen,
@@ -196,7 +107,7 @@ class BaseClient:
         )
         # httpx offers no public way to switch cookie handling off; its public setter would wrap
         # this store in a plain one again. tests/connectors/test_http_policy.py pins the effect.
-        self._client._cookies = _NoCookieStore(_NoCookies())
+        self._client._cookies = NoCookieStore(NoCookies())
         # Absolute URLs of the paths called most (a fixed path such as ``/laporan``): httpx
         # would otherwise parse and merge the URL with the base on every request.
         self._base = str(self._client.base_url).rstrip("/")

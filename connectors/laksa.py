@@ -20,7 +20,8 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from connectors.http import BadShape, BaseClient, Call, data_page, json_body
+from connectors.bodies import BadShape, data_page, json_body
+from connectors.http import BaseClient, Call
 
 Sort = Literal["updated_at", "-updated_at"]
 Status = Literal["menunggu", "proses", "selesai"]

@@ -13,7 +13,8 @@ from typing import ClassVar
 
 import httpx
 
-from connectors.http import BaseClient, Call, model_parser
+from connectors.bodies import model_parser
+from connectors.http import BaseClient, Call
 from connectors.lapor_api import (
     LaporCapabilities,
     LaporChange,

@@ -24,8 +24,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from connectors.bodies import BadShape, json_body, validate
 from connectors.errors import CapabilityUnavailable
-from connectors.http import BadShape, BaseClient, Call, json_body, validate
+from connectors.http import BaseClient, Call
 from connectors.lapor_api import (
     LaporCapabilities,
     LaporChangesPage,

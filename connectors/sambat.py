@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from connectors.bodies import BadShape, data_page, json_body
 from connectors.errors import PagingLoopError
-from connectors.http import BadShape, BaseClient, Call, data_page, json_body
+from connectors.http import BaseClient, Call
 
 _FEED = "/api/sambat"
 

@@ -21,9 +21,10 @@ import aiohttp
 import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from connectors.bodies import BadShape, json_body, validate
 from connectors.errormap import Call, status_error, transport_error
 from connectors.errors import AuthError, MalformedResponse
-from connectors.http import BadShape, BaseClient, json_body, validate
+from connectors.http import BaseClient
 from connectors.siasn_models import DataUtama, RiwayatJabatan, Unor, newest_first
 
 M = TypeVar("M", bound=BaseModel)

@@ -24,8 +24,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict
 
+from connectors.bodies import BadShape, data_page, json_body
 from connectors.errors import InvalidRequest, NotFound, PagingLoopError
-from connectors.http import BadShape, BaseClient, Call, data_page, json_body
+from connectors.http import BaseClient, Call
 
 EXPORT_PATH = "/laporan"
 ANSWER_PATH = "/tanggapan"

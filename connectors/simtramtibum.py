@@ -23,7 +23,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from connectors.http import BadShape, BaseClient, Call
+from connectors.bodies import BadShape
+from connectors.http import BaseClient, Call
 
 COLUMNS = ("no_laporan", "revisi", "tanggal", "dilaporkan", "diperbarui", "kelurahan",
            "kecamatan", "kategori", "perihal", "uraian", "lokasi", "nip_pelapor",
