@@ -22,7 +22,7 @@ from hub.reconcile.summary import ReconcileSummary
 from hub.service.flow_runs import final_state, reconcile_run_name, run_id
 from hub.service.run_logging import configure_run_logging
 from hub.service.runtime import current_hub
-from hub.sync.pipeline import describe
+from hub.sync.summary import describe
 
 
 @task(name="reconcile-round", cache_policy=NO_CACHE,

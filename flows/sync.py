@@ -30,17 +30,10 @@ from hub.service.hints import with_hint
 from hub.service.run_logging import configure_run_logging
 from hub.service.runtime import current_hub
 from hub.sync.limits import pull_slot
-from hub.sync.pipeline import (
-    Hub,
-    SyncSummary,
-    adopt_all,
-    pull,
-    push_batch,
-    push_while_pulling,
-    summarize,
-)
+from hub.sync.pipeline import Hub, adopt_all, pull, push_batch, push_while_pulling
 from hub.sync.pull import PullResult
 from hub.sync.push import PushCounts
+from hub.sync.summary import SyncSummary, summarize
 
 
 def _transient(_task: Any, _run: Any, state: State[Any]) -> bool:

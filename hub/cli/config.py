@@ -82,7 +82,7 @@ async def system_problems(settings: Settings) -> list[str]:
     """Channels and LAPOR! are read once through the hub's own clients; the others reached."""
     from hub.service.hints import with_hint
     from hub.sources import open_source
-    from hub.sync.pipeline import describe
+    from hub.sync.summary import describe
 
     problems: list[str] = []
     from hub.mapping.loader import channels as mapped

@@ -28,7 +28,8 @@ from hub.ledger.unsettled import unsettled
 from hub.privacy.logging import configure_logging, safe_message
 from hub.service.hints import with_hint
 from hub.service.prefect_env import configure_prefect_env
-from hub.sync.pipeline import Hub, SyncSummary
+from hub.sync.pipeline import Hub
+from hub.sync.summary import SyncSummary
 
 app = HubTyper(no_args_is_help=True, add_completion=False,
                   help="Sync local complaint channels into SP4N-LAPOR!, exactly once.")

@@ -10,7 +10,7 @@ from hub.ledger.queries import ChannelStatus, tracking_ids
 from hub.ledger.sync_queries import SyncStatus
 from hub.ledger.unsettled import Unsettled, describe
 from hub.reconcile.summary import ReconcileSummary
-from hub.sync.pipeline import SyncSummary
+from hub.sync.summary import SyncSummary
 
 
 def render_summary(console: Console, summary: SyncSummary, engine: Engine) -> None:

@@ -21,7 +21,8 @@ from hub.core.settings import Settings, get_settings
 from hub.intake.announce import Announcer, PrefectEmitter
 from hub.intake.app import create_app
 from hub.privacy.logging import configure_logging
-from hub.sync.pipeline import Hub, describe, pull, push_all
+from hub.sync.pipeline import Hub, pull, push_all
+from hub.sync.summary import describe
 
 log = structlog.get_logger(__name__)
 

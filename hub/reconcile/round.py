@@ -44,7 +44,8 @@ from hub.reconcile.plan import (
 )
 from hub.reconcile.summary import ReconcileSummary
 from hub.reconcile.writeback import ChannelWriter, WriteContext, can_write, follow_ups, open_writer
-from hub.sync.pipeline import Hub, describe, pull
+from hub.sync.pipeline import Hub, pull
+from hub.sync.summary import describe
 
 log = structlog.get_logger(__name__)
 FEED_PAGE = 500

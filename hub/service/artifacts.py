@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from hub.ledger.tables import QuarantineRow
 from hub.privacy.masking import scrub_text
-from hub.sync.pipeline import ChannelSummary
+from hub.sync.summary import ChannelSummary
 
 
 def quarantine_counts(

@@ -19,8 +19,9 @@ import structlog
 
 from hub.core.settings import Settings
 from hub.privacy.logging import configure_logging
-from hub.sync.pipeline import Hub, SyncSummary, push_batch, push_while_pulling, sync
+from hub.sync.pipeline import Hub, push_batch, push_while_pulling, sync
 from hub.sync.push import PushCounts
+from hub.sync.summary import SyncSummary
 
 log = structlog.get_logger(__name__)
 _pulls_done: ProcessEvent | None = None
