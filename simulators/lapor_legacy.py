@@ -31,7 +31,7 @@ class _Stored(Protocol):
 
 
 class LegacyStore(Protocol):
-    """The part of ``simulators.lapor.LaporStore`` the legacy intake uses."""
+    """The part of ``simulators.lapor_store.LaporStore`` the legacy intake uses."""
 
     def create_legacy(self, body: dict[str, Any]) -> _Stored: ...
 
