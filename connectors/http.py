@@ -25,7 +25,7 @@ import anyio
 import httpx
 import structlog
 from httpx_aiohttp import AiohttpTransport
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from connectors.bodies import BadShape
@@ -42,7 +42,6 @@ from connectors.tls import default_tls_context
 TransportChoice = Literal["aiohttp", "httpx"]
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
 
 __all__ = ["BaseClient", "Call", "Sleep", "TransportChoice", "parse_retry_after"]
 

@@ -4,7 +4,8 @@ The Dukcapil gateway presents a self-signed certificate for a bare private IP (e
 §1.1). Public clients turn verification off; the hub instead takes, per system, either a CA
 bundle (the gateway's own certificate or the CA that signed it, verified with hostname check as
 usual) or the SHA-256 fingerprint of the certificate itself (pinned: the handshake fails unless
-the server presents exactly that certificate — aiohttp's ``Fingerprint``).
+the server presents exactly that certificate — aiohttp's ``Fingerprint``). Every other system
+is verified against the system's CA store, loaded once per process (:func:`default_tls_context`).
 """
 
 from __future__ import annotations
