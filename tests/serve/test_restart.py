@@ -1,6 +1,7 @@
 """``serve`` survives its own restart: after a clean stop, a kill of every process, and a downtime
-of several intervals, a scheduled sync reaches LAPOR! within one interval of the new start, with
-no duplicate; runs of the gone workers end Crashed, late runs collapse into one catch-up run.
+of several intervals, a scheduled sync reaches LAPOR! about as soon as after a first start (one
+interval and a minute more at most), with no duplicate; runs of the gone workers end Crashed,
+late runs collapse into one catch-up run.
 
 Starts Prefect servers: run inside a private network namespace (README, "Tests").
 """
@@ -25,10 +26,15 @@ from hub.service.serve import Stack, StackConfig
 from tests.sandbox import Sandbox
 from tests.scaleout.conftest import free_port, settings_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 INTERVAL_S = 20
-# A worker polls every second and a flow-run process starts in ~10 s on these machines.
-WITHIN_S = INTERVAL_S + 60
+# A restart may cost what a first start costs on the same machine, plus one interval and a
+# minute: a worker polls every second and a flow-run process starts in ~10 s here, several
+# times that on a loaded CI machine, where Prefect's SQLite also answers "database is locked"
+# (503, retried after 2, 4, 8 … s). What the bound catches is a restart stuck behind its own
+# past: a slot or a claim of a gone run that only a lease's end would free.
+RESTART_MARGIN_S = INTERVAL_S + 60
+FIRST_RUN_WITHIN_S = 240  # the calibration itself: a fresh stack's first completed run
 
 
 def _prefect_yaml(tmp_path: Path) -> Path:
@@ -42,12 +48,32 @@ def _prefect_yaml(tmp_path: Path) -> Path:
     return path
 
 
-def _wait(what: str, ok: Callable[[], bool], within_s: float, stack: Stack) -> None:
-    deadline = time.monotonic() + within_s
+def _wait(what: str, ok: Callable[[], bool], within_s: float, stack: Stack) -> float:
+    """Seconds until ``ok``; a miss says what the runs and the worker were doing."""
+    started = time.monotonic()
     while not ok():
-        assert time.monotonic() < deadline, f"{what} not within {within_s:.0f} s"
+        if time.monotonic() - started > within_s:
+            raise AssertionError(f"{what} not within {within_s:.0f} s\n{_diagnosis(stack)}")
         assert stack.dead() is None, f"{stack.dead()} died"
         time.sleep(1)
+    return time.monotonic() - started
+
+
+def _diagnosis(stack: Stack) -> str:
+    every = sorted(_runs(stack.config), key=lambda r: str(r["expected_start_time"]))
+    scheduled = [r for r in every if r["state_type"] == "SCHEDULED"]
+    runs = [f"  {r['name']}: {r['state_name']} expected {r['expected_start_time']} "
+            f"started {r['start_time']}" for r in every if r["state_type"] != "SCHEDULED"]
+    runs.append(f"  {len(scheduled)} scheduled, the earliest expected "
+                f"{scheduled[0]['expected_start_time'] if scheduled else '-'}")
+    worker = stack.log_dir / "worker-1.log"
+    lines = worker.read_text(encoding="utf-8", errors="replace").splitlines() if \
+        worker.exists() else []
+    server = stack.log_dir / "prefect-server.log"
+    locked = server.read_text(encoding="utf-8", errors="replace").count("database is locked") \
+        if server.exists() else 0
+    return "\n".join(["flow runs:", *runs, f"Prefect server 'database is locked': {locked}",
+                      "worker log (tail):", *lines[-40:]])
 
 
 def _runs(config: StackConfig, **flow_runs: Any) -> list[dict[str, Any]]:
@@ -92,13 +118,15 @@ def test_schedules_deliver_again_after_stop_kill_and_downtime(
 
     stack = start()
     try:
-        _wait("a scheduled run", lambda: any(r["state_type"] in ("RUNNING", "COMPLETED")
-                                             for r in _runs(config)), WITHIN_S, stack)
+        first_s = _wait("a fresh stack's first completed run",
+                        lambda: any(r["state_type"] == "COMPLETED" for r in _runs(config)),
+                        FIRST_RUN_WITHIN_S, stack)
+        within_s = first_s + RESTART_MARGIN_S
         sandbox.seed("sikesal", 10, 5)
         stack.stop()  # clean, one Ctrl-C
 
         stack = start()  # 1: after a clean stop
-        _wait("10 tickets after a clean stop", delivered(10), WITHIN_S, stack)
+        _wait("10 tickets after a clean stop", delivered(10), within_s, stack)
         # A channel that had nothing until now gets 10 tickets, then serve's whole tree dies.
         sandbox.seed("laksa", 10, 5)
         _kill_everything(stack)
@@ -106,7 +134,7 @@ def test_schedules_deliver_again_after_stop_kill_and_downtime(
 
         said.clear()
         stack = start()  # 2: after a kill and a long downtime
-        _wait("20 tickets after a kill and downtime", delivered(20), WITHIN_S, stack)
+        _wait("20 tickets after a kill and downtime", delivered(20), within_s, stack)
         skipped_runs = _runs(config, state={"name": {"any_": ["Skipped"]}})
     finally:
         stack.stop()
