@@ -68,7 +68,8 @@ class SimtramtibumSource:
 
     async def fetch(self, *, since: datetime | None, resume: str | None,
                     limit: int) -> SourcePage:
-        # ``limit`` does not apply: the export is one day, whole. Days are small (dozens of lines).
+        # ``limit`` does not apply: the export is one day, whole (dozens of lines on a normal
+        # day; the pull engine stores a bigger one in slices of ``limit``).
         day = self.first_day(since, resume)
         export = await self._client.fetch_day(day)
         today = self._today()

@@ -139,18 +139,26 @@ async def pull_channel(engine: Engine, source: Source, mapping: ChannelMapping,
     seen_tokens: set[str] = set()
     while True:
         page = await source.fetch(since=since, resume=resume, limit=page_size)
-        done = process_records(page.records, mapping, validator)
-        stored = ingest_page(engine, channel, done.mapped, done.quarantined,
-                             resume_token=page.resume, run_id=run_id, skipped=done.skipped,
-                             by_content=mapping.record.by_content)
+        # A source that cannot page (Simtramtibum's whole-day export) may hand over more than
+        # ``page_size``: it is validated, mapped and stored a slice at a time, so a big day
+        # never holds more models than a page does. Only the last slice moves the position;
+        # a crash before it re-reads the page, which the ledger's versions deduplicate.
+        records = page.records
+        for start in range(0, max(len(records), 1), page_size):
+            part = records[start:start + page_size]
+            last = start + page_size >= len(records)
+            done = process_records(part, mapping, validator)
+            stored = ingest_page(engine, channel, done.mapped, done.quarantined,
+                                 resume_token=page.resume, run_id=run_id, skipped=done.skipped,
+                                 move_cursor=last, by_content=mapping.record.by_content)
+            result.records += len(part)
+            result.stored.add(stored)
+            for item in done.mapped:
+                stamp = item.ticket.diperbarui.astimezone(UTC)
+                newest = stamp if newest is None or stamp > newest else newest
+            if on_page is not None:
+                on_page(result)
         result.pages += 1
-        result.records += len(page.records)
-        result.stored.add(stored)
-        for item in done.mapped:
-            stamp = item.ticket.diperbarui.astimezone(UTC)
-            newest = stamp if newest is None or stamp > newest else newest
-        if on_page is not None:
-            on_page(result)
         if not page.has_more:
             break
         if page.resume is None or page.resume in seen_tokens:

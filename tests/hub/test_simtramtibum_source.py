@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -53,14 +54,14 @@ class World:
     today: date = START_DAY
     requested: list[str] | None = None
 
-    async def pull(self, **paging: int) -> PullResult:
+    async def pull(self, page_size: int = 100, **paging: int) -> PullResult:
         self.requested = []
         recording = Recording(self.transport, self.requested)
         async with SimtramtibumClient("http://sim", token=SecretStr(DEFAULT_TOKEN),
                                       transport=recording, max_attempts=1) as client:
             source = SimtramtibumSource(client, DayPaging(**paging), today=lambda: self.today)
-            return await pull_channel(self.engine, source, MAPPING, VALIDATOR, page_size=100,
-                                      overlap_s=60)
+            return await pull_channel(self.engine, source, MAPPING, VALIDATOR,
+                                      page_size=page_size, overlap_s=60)
 
     async def state(self) -> dict[str, str]:
         records = (await self.client.get("/_sim/state")).json()["records"]
@@ -145,3 +146,34 @@ async def test_a_position_past_today_reads_today(world: World) -> None:
     world.today -= timedelta(days=3)  # the host clock was set back
     await world.pull(lookback_days=1)
     assert world.requested == _days(world.today, world.today)
+
+
+
+async def test_a_day_bigger_than_a_page_is_stored_a_slice_at_a_time(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A whole-day export is never validated and mapped at once, and a failure in a later slice
+    of a day leaves the position on that day: the next run reads it again and loses nothing."""
+    import hub.sync.pull as pull_module
+
+    slices: list[int] = []
+    real = pull_module.process_records
+    fail_at: int | None = 3  # the third slice that holds records
+
+    def counting(records: list[Any], *args: Any) -> Any:
+        if records:
+            slices.append(len(records))
+            if len(slices) == fail_at:
+                raise RuntimeError("the host died in the middle of a day")
+        return real(records, *args)
+
+    monkeypatch.setattr(pull_module, "process_records", counting)
+    with pytest.raises(RuntimeError, match="middle of a day"):
+        await world.pull(page_size=3, lookback_days=20)
+    assert world.requested
+    failed_on = world.requested[-1]
+    assert max(slices) == 3
+    fail_at, slices[:] = None, []
+    await world.pull(page_size=3, lookback_days=20)
+    assert world.requested[0] == failed_on  # not the day after: that day is read again
+    assert world.stored() == await world.state()
+    assert max(slices) == 3
