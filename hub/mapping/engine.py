@@ -1,6 +1,7 @@
 """The mapping engine: a channel's raw record → canonical ``Ticket``, driven by a mapping file.
 
-Failures are ``MappingError`` with a machine reason (``unknown_category``, ``unknown_status``,
+The parts of a mapping file are the models of ``hub.mapping.specs``. Failures are
+``MappingError`` with a machine reason (``unknown_category``, ``unknown_status``,
 ``bad_value``, ``missing_field``) that the pull stage turns into a quarantine entry.
 """
 
@@ -11,14 +12,25 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hub.core.models import Klasifikasi, LaporStatus, Reporter, Ticket
-from hub.mapping.transforms import TransformError, apply_transforms
+from hub.mapping.specs import (
+    MISSING,
+    CategorySpec,
+    City,
+    FieldSpec,
+    ForwardSpec,
+    IdentitySpec,
+    MappingError,
+    RecordSpec,
+    StatusSpec,
+    Target,
+    dig,
+)
 
-_MISSING = object()
 _HASHTAG = re.compile(r"#([A-Za-z0-9_]+)")
 _PRIVACY_FLAGS = ("anonim", "rahasia")
 _DATE_FIELDS = ("dibuat", "diperbarui", "tanggal_kejadian")
@@ -31,117 +43,6 @@ FUTURE_SLACK = timedelta(days=1)
 # looks like a code: free text there could carry a name, and a megabyte of it is no diagnosis.
 _CODE = re.compile(r"[A-Za-z0-9_#.\- ]{0,40}")
 DEFAULT_MAX_TEXT_CHARS = 20_000
-
-
-class MappingError(ValueError):
-    def __init__(self, reason: str, field: str, detail: str) -> None:
-        super().__init__(f"{reason} at {field}: {detail}")
-        self.reason, self.field, self.detail = reason, field, detail
-
-
-class FieldSpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str | None = None
-    value: Any = None
-    default: Any = None
-    transform: list[str | dict[str, Any]] = []
-
-    def extract(self, raw: Mapping[str, Any], name: str) -> Any:
-        if self.path is None:
-            return self.value
-        value = dig(raw, self.path)
-        if value is _MISSING or value is None:
-            value = self.default
-        try:
-            return apply_transforms(value, self.transform)
-        except TransformError as exc:
-            raise MappingError("bad_value", name, str(exc)) from exc
-
-
-def _topic_text(value: Any) -> Any:
-    # A topic named by id may be a YAML number.
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-class Target(BaseModel):
-    """Where a category goes in LAPOR!: a topic (``kategori``), and the agency when the mapping
-    knows it. Without ``instansi`` the report goes unrouted, for LAPOR!'s admins to dispose."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    # As written in the mapping file (a topic id or name); after ``hub.mapping.loader`` the
-    # topic's numeric id, with its name in ``kategori_nama``.
-    kategori: Annotated[str, BeforeValidator(_topic_text)]
-    kategori_nama: str | None = None
-    instansi: str | None = None
-    klasifikasi: Klasifikasi | None = None
-
-
-class CategorySpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str | None = None
-    hashtags_in: str | None = None
-    map: dict[str, Target]
-    default: Target | None = None
-
-
-class StatusSpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str
-    to_lapor: dict[str, LaporStatus]
-    from_lapor: dict[LaporStatus, str]
-
-
-class IdentitySpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    verify_nik: bool = True
-    invalid_nik: Literal["quarantine", "send_unverified"] = "quarantine"
-
-
-class ForwardSpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    path: str
-    values: list[str]
-    skip: dict[str, str] = {}
-
-
-class RecordSpec(BaseModel):
-    """Which field is the record's id and which its version.
-
-    ``version_type: content`` is for a channel with no version or updated-at at all (Sikesal):
-    ``version_key`` is then a fingerprint of the record's content (minus ``fingerprint_ignore``),
-    and the ledger turns it into an increasing hub-assigned version when it changes
-    (``hub.ledger.ingest``).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: FieldSpec
-    version: FieldSpec | None = None
-    version_type: Literal["int", "datetime", "string", "content"] = "string"
-    fingerprint_ignore: list[str] = []
-
-    @model_validator(mode="after")
-    def _version_needed(self) -> RecordSpec:
-        if self.version is None and self.version_type != "content":
-            raise ValueError("record.version is required unless version_type is content")
-        return self
-
-    @property
-    def by_content(self) -> bool:
-        return self.version_type == "content"
-
-
-class City(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kode_kabkota: str | None = None
-    nama: str | None = None
 
 
 class ChannelMapping(BaseModel):
@@ -180,7 +81,7 @@ class ChannelMapping(BaseModel):
         if self.forward is None:
             return None
         value = dig(raw, self.forward.path)
-        key = "" if value in (_MISSING, None) else str(value)
+        key = "" if value in (MISSING, None) else str(value)
         if key in self.forward.values:
             return None
         if key in self.forward.skip:
@@ -194,7 +95,7 @@ class ChannelMapping(BaseModel):
         if not isinstance(raw, Mapping):
             return None
         value = dig(raw, self.record.id.path or "")
-        return str(value) if value not in (_MISSING, None, "") else None
+        return str(value) if value not in (MISSING, None, "") else None
 
     def version_key(self, raw: Mapping[str, Any]) -> str:
         """A string that sorts like the channel's versions, to ignore stale re-reads.
@@ -226,7 +127,7 @@ class ChannelMapping(BaseModel):
             source = " ".join("#" + t for t in tags) or "(no hashtag)"
         else:
             value = dig(raw, spec.path or "")
-            source = "" if value in (_MISSING, None) else str(value)
+            source = "" if value in (MISSING, None) else str(value)
             if source in spec.map:
                 return source, spec.map[source]
         if spec.default is not None:
@@ -254,7 +155,7 @@ class ChannelMapping(BaseModel):
         self._check_values(raw, values, reporter)
         source_category, target = self.route(raw)
         status_value = dig(raw, self.status.path)
-        source_status = "" if status_value in (_MISSING, None) else str(status_value)
+        source_status = "" if status_value in (MISSING, None) else str(status_value)
         anonim = values.get("anonim", False) is True
         keep_reporter = not anonim or self.anonymity == "public_only"
         has_reporter = any(v not in (None, "") for v in reporter.values())
@@ -310,7 +211,7 @@ class ChannelMapping(BaseModel):
             if spec.path is None or (anonymous and name.startswith("pelapor.")):
                 continue  # an anonymous reporter is dropped on purpose
             source = dig(raw, spec.path)
-            if source is _MISSING or source is None or source == [] or (
+            if source is MISSING or source is None or source == [] or (
                     isinstance(source, str) and not source.strip()):
                 continue
             key = name.removeprefix("pelapor.")
@@ -332,13 +233,3 @@ def code_repr(value: str) -> str:
     if _CODE.fullmatch(value):
         return repr(value)
     return f"(a value of {len(value)} characters)"
-
-
-def dig(raw: Any, path: str) -> Any:
-    """Value at a dotted path, or ``_MISSING``."""
-    node = raw
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from hub.core.models import Ticket
-from hub.mapping.engine import ChannelMapping, Target
+from hub.mapping.engine import ChannelMapping
+from hub.mapping.specs import Target
 
 CHANNEL = "open311"
 

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from hub.core.models import LaporStatus
-from hub.mapping.engine import ChannelMapping, dig
+from hub.mapping.engine import ChannelMapping
+from hub.mapping.specs import dig
 from hub.reconcile.policy import resolve
 
 Detail = dict[str, Any]

@@ -21,7 +21,8 @@ from connectors.errors import PagingLoopError
 from hub.identity.nik import check_nik
 from hub.ledger.ingest import IngestResult, Mapped, QuarantineEntry, Skipped, ingest_page
 from hub.ledger.tables import CursorRow, as_utc, utcnow
-from hub.mapping.engine import ChannelMapping, MappingError
+from hub.mapping.engine import ChannelMapping
+from hub.mapping.specs import MappingError
 from hub.mapping.validation import RawValidator
 from hub.privacy.logging import person_names
 from hub.privacy.masking import register_names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.mapping.engine import MappingError
+from hub.mapping.specs import MappingError
 from hub.privacy.logging import mask_pii
 from hub.privacy.masking import scrub_text
 from hub.sync.pipeline import Hub

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import structlog
 
-from hub.mapping.engine import MappingError
+from hub.mapping.specs import MappingError
 from hub.sources import open_source
 from hub.sync.pipeline import Hub
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from hub.core.settings import PROJECT_ROOT
-from hub.mapping.engine import MappingError
 from hub.mapping.loader import MappingFileError, load_mapping, load_mappings
+from hub.mapping.specs import MappingError
 from hub.mapping.validation import RawValidator
 from hub.sync.pull import process_records
 from tests.hub.factories import raw_sikesal

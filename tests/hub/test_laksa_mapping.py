@@ -9,8 +9,8 @@ import pytest
 
 from hub.core.models import LaporStatus
 from hub.core.settings import PROJECT_ROOT
-from hub.mapping.engine import MappingError
 from hub.mapping.loader import load_mappings
+from hub.mapping.specs import MappingError
 from hub.mapping.validation import RawValidator
 
 LAKSA = load_mappings(PROJECT_ROOT / "mappings", PROJECT_ROOT / "schemas")["laksa"]
