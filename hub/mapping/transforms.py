@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -80,10 +81,16 @@ def _date_format(value: Any, arg: Any) -> Any:
     if value is None or value == "":
         return None
     try:
-        parsed = datetime.strptime(str(value).strip(), str(arg))
+        return _local_time(str(value).strip(), str(arg))
     except ValueError as exc:
         raise TransformError(f"date_format: does not match {arg}") from exc
-    return parsed.replace(tzinfo=WIB)
+
+
+@lru_cache(maxsize=256)
+def _local_time(text: str, fmt: str) -> datetime:
+    # A mapping often reads one source field into several dates (Sikesal: created, updated and
+    # occurred from ``tanggal_lapor``); strptime is slow enough that parsing it once pays.
+    return datetime.strptime(text, fmt).replace(tzinfo=WIB)
 
 
 def _latlng(value: Any, arg: Any) -> Any:
