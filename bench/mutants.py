@@ -60,16 +60,20 @@ MUTANTS: list[Mutant] = [
        "tests/hub/test_ledger.py", FAULTS),
     # echo --------------------------------------------------------------------------------------
     _m("forgets what it wrote to a channel", "echo", PLAN,
-       "        st.channel_status = st.wrote_channel_status = str(status)\n"
-       "        st.channel_version = st.wrote_channel_version = mapping.version_key(record)\n",
-       "        st.wrote_channel_status = str(status)\n", RECONCILE),
+       ("        st.channel_status = st.wrote_channel_status = str(status)\n"
+        "        st.channel_version = st.wrote_channel_version = mapping.version_key(record)\n",
+        "        st.channel_status = st.wrote_channel_status = str(status)\n"
+        "        if not mapping.record.by_content:\n"),
+       ("        st.wrote_channel_status = str(status)\n",
+        "        st.wrote_channel_status = str(status)\n        if False:\n"), RECONCILE),
     _m("forgets the texts it wrote to LAPOR!", "echo", PLAN,
        "    seen = set(_load(st.seen_lapor)) | {text_hash(write.isi)} | {text_hash(t) for t in "
        "write.texts}\n",
        "    seen = set(_load(st.seen_lapor))\n", RECONCILE),
     # anonymity and rahasia -------------------------------------------------------------------
     _m("an anonymous report keeps its reporter", "anonymity", "hub/mapping/engine.py",
-       "pelapor=Reporter(**reporter) if has_reporter and not anonim else None,",
+       ("pelapor=Reporter(**reporter) if has_reporter and not anonim else None,",
+        "pelapor=Reporter(**reporter) if has_reporter and keep_reporter else None,"),
        "pelapor=Reporter(**reporter) if has_reporter else None,",
        SIKESAL, "tests/hub/test_mapping.py", "tests/privacy"),
     _m("the rahasia flag is not sent", "rahasia", "hub/sync/lapor_report.py",
@@ -145,8 +149,10 @@ MUTANTS: list[Mutant] = [
        "tests/flows/test_reminders_flow.py"),
     # identity ----------------------------------------------------------------------------------
     _m("a partial Dukcapil match counts as verified", "identity", IDENTITY,
-       "        if all(matched.values()):\n", "        if any(matched.values()):\n",
-       SIKESAL, "tests/connectors/test_dukcapil_client.py", "tests/e2e/test_identity_cache.py"),
+       ("        if all(matched.values()):\n", "    if not differs:\n"),
+       ("        if any(matched.values()):\n", '    if len(differs) < len(sent | {"NIK"}):\n'),
+       SIKESAL, "tests/connectors/test_dukcapil_client.py", "tests/e2e/test_identity_cache.py",
+       "tests/e2e/test_identity_wire.py"),
     _m("the identity cache is ignored", "identity", IDENTITY,
        ("        known = self._known.get(key)\n", "        cached = self._cached(key)\n"),
        ("        known = None\n", "        cached = None\n"), SIKESAL,
