@@ -222,7 +222,7 @@ class BaseClient:
         redirect loops, cookies, stream wrappers) were a third of a call's client CPU here, and
         none applies: each system authenticates by header, redirects are never followed, no
         cookie is kept. What the client does that matters is done here: its headers, its
-        request hooks, its timeout, a fully read and closed response."""
+        request and response hooks, its timeout, a fully read and closed response."""
         headers = self._client.headers
         if body.headers:
             headers = headers.copy()
@@ -235,6 +235,8 @@ class BaseClient:
         response = await self._transport.handle_async_request(request)
         response.request = request
         try:
+            for response_hook in self._client.event_hooks["response"]:
+                await response_hook(response)
             await response.aread()
         finally:
             await response.aclose()
