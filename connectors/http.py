@@ -93,7 +93,7 @@ class BaseClient:
             chosen = httpx.AsyncHTTPTransport(limits=limits, verify=default_tls_context())
         else:
             chosen = transport
-        # The client holds what a subclass may change (headers, request hooks, the timeout) and
+        # The client holds what a subclass may change (headers, event hooks, the timeout) and
         # closes the transport; requests go to the transport itself (see ``_send``).
         self._client = httpx.AsyncClient(
             base_url=base_url,
@@ -103,7 +103,6 @@ class BaseClient:
             follow_redirects=False,
         )
         self._transport = chosen
-        self._timeout = self._client.timeout.as_dict()
         # Absolute URLs of the paths called most (a fixed path such as ``/laporan``): httpx
         # would otherwise parse and merge the URL with the base on every request.
         self._base = str(self._client.base_url).rstrip("/")
@@ -229,7 +228,7 @@ class BaseClient:
             headers.update(body.headers)
         request = httpx.Request(method, url, params=query or None, headers=headers,
                                 json=body.json, content=body.content, data=body.data,
-                                extensions={"timeout": self._timeout})
+                                extensions={"timeout": self._client.timeout.as_dict()})
         for hook in self._client.event_hooks["request"]:
             await hook(request)
         response = await self._transport.handle_async_request(request)

@@ -148,7 +148,6 @@ async def test_a_position_past_today_reads_today(world: World) -> None:
     assert world.requested == _days(world.today, world.today)
 
 
-
 async def test_a_day_bigger_than_a_page_is_stored_a_slice_at_a_time(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """A whole-day export is never validated and mapped at once, and a failure in a later slice
